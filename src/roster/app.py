@@ -1,0 +1,64 @@
+"""Builds the FastAPI application: routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+from roster import __version__, models  # noqa: F401 - complete metadata
+from roster.config import Settings, get_settings
+from roster.core import context, errors
+from roster.db import create_engine, create_sessionmaker
+
+log = logging.getLogger("roster")
+
+
+def routers() -> list:
+    from roster.domains.audit.router import router as audit
+    from roster.domains.groups.router import router as groups
+    from roster.domains.numbers.router import router as numbers
+    from roster.domains.skills.router import router as skills
+    from roster.domains.tenants.router import router as tenants
+    from roster.domains.users.router import router as users
+
+    return [tenants, users, skills, groups, numbers, audit]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_engine(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Roster",
+        version=__version__,
+        summary="Provisioning and governance of contact-center people.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    errors.install(app)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next):
+        rid = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        context.request_id.set(rid)
+        context.actor.set("anonymous")
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+    for router in routers():
+        app.include_router(router)
+    return app

@@ -1,0 +1,248 @@
+"""The command line: thin commands over the same services as the API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roster import models  # noqa: F401 - complete metadata
+from roster.config import get_settings
+from roster.core import context, events
+from roster.core.errors import Problem, problem_from_integrity_error
+from roster.db import create_engine, create_sessionmaker
+
+app = typer.Typer(help="Roster: contact-center people, their lines and their access.",
+                  no_args_is_help=True)
+admin = typer.Typer(help="Platform administration.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _explain(problem: Problem) -> str:
+    lines = [f"error: {problem.title} ({problem.status}): {problem.detail}"]
+    lines += [f"  {e.field}: {e.code}: {e.message}" for e in problem.errors]
+    return "\n".join(lines)
+
+
+def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """One transaction per command, committed here (the edge); effects run after commit."""
+
+    async def _main() -> T:
+        engine = create_engine(get_settings().resolved_database_url())
+        try:
+            async with create_sessionmaker(engine)() as session:
+                context.actor.set("cli")
+                try:
+                    result = await fn(session)
+                    await session.commit()
+                except BaseException:
+                    events.discard(session)
+                    await session.rollback()
+                    raise
+                await events.run_after_commit(session)
+                return result
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(_main())
+    except Problem as problem:
+        _fail(_explain(problem), 2 if problem.status == 422 else 1)
+    except IntegrityError as exc:
+        _fail(_explain(problem_from_integrity_error(exc)))
+    except ValidationError as exc:
+        _fail("error: invalid input\n" + "\n".join(
+            f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
+    raise AssertionError("unreachable")
+
+
+def migrate(url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = Config(str(root / "alembic.ini"))
+    if url:
+        cfg.attributes["url"] = url
+    command.upgrade(cfg, "head")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the schema to the newest migration."""
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    migrate()
+    typer.echo("schema is up to date")
+
+
+@admin.command("create-operator")
+def create_operator(name: Annotated[str, typer.Argument(help="operator name")]) -> None:
+    """Create a platform operator and print its API token (shown once, stored hashed)."""
+    from roster.domains.auth.service import create_operator as create
+
+    _, token = run_in_transaction(lambda db: create(db, name=name))
+    typer.echo(token)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    slug: str, name: str,
+    sip_domain: Annotated[str, typer.Option(help="e.g. acme.pbx.example")],
+    time_zone: str = "UTC", language: str = "en", region: str = "PL",
+) -> None:
+    """Create a tenant."""
+    from roster.domains.tenants.schemas import TenantCreate, TenantOut
+    from roster.domains.tenants.service import create_tenant
+
+    async def _do(db):
+        data = TenantCreate.model_validate({"slug": slug, "name": name, "sip_domain": sip_domain,
+                                            "time_zone": time_zone, "default_language": language,
+                                            "phone_region": region})
+        return TenantOut.model_validate(await create_tenant(db, data=data))
+
+    typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List tenants."""
+    from sqlalchemy import select
+
+    from roster.domains.tenants.models import Tenant
+
+    async def _do(db):
+        return list((await db.execute(select(Tenant).order_by(Tenant.id))).scalars())
+
+    for t in run_in_transaction(_do):
+        typer.echo(f"{t.slug}\t{t.name}\t{t.sip_domain}\t{'active' if t.active else 'inactive'}")
+
+
+def _tenant_actor(db, slug: str):
+    from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
+    from roster.domains.tenants.service import get_tenant
+
+    async def _get():
+        tenant = await get_tenant(db, slug=slug)
+        return Actor(Principal("operator", 0, None, ALL_PERMISSIONS), tenant)
+
+    return _get()
+
+
+@user_app.command("create")
+def user_create(
+    tenant: str,
+    data: Annotated[str, typer.Argument(help='JSON of the user form, e.g. {"full_name": "Ann"}; '
+                                             "- reads it from standard input")],
+) -> None:
+    """Create a user from the JSON of the user form (same rules as the API)."""
+    from roster.domains.users import service
+    from roster.domains.users.schemas import UserCreate
+
+    raw = sys.stdin.read() if data == "-" else data
+    try:
+        body: Any = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        _fail(f"error: not JSON: {exc}", 2)
+
+    async def _do(db):
+        actor = await _tenant_actor(db, tenant)
+        user = await service.create_user(db, tenant=actor.tenant,
+                                         data=UserCreate.model_validate(body))
+        (out,) = await service.render(db, tenant=actor.tenant, users=[user])
+        return out
+
+    typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
+
+
+@user_app.command("list")
+def user_list(tenant: str, role: str | None = None, q: str | None = None,
+              limit: int = 100) -> None:
+    """List users of a tenant."""
+    from roster.core.pagination import PageParams
+    from roster.domains.users import service
+    from roster.domains.users.repository import UserFilters
+
+    async def _do(db):
+        actor = await _tenant_actor(db, tenant)
+        return await service.list_users(db, actor=actor, filters=UserFilters(role=role, q=q),
+                                         page=PageParams(limit=min(limit, 500)))
+
+    for u in run_in_transaction(_do)[:limit]:
+        typer.echo(f"{u.id}\t{u.login}\t{u.full_name}\t{u.roles}\t{u.extension or ''}")
+
+
+@user_app.command("show")
+def user_show(tenant: str, user_id: int) -> None:
+    """Show one user as JSON."""
+    from roster.domains.users import service
+
+    async def _do(db):
+        actor = await _tenant_actor(db, tenant)
+        user = await service.get_user(db, actor=actor, user_id=user_id)
+        (out,) = await service.render(db, tenant=actor.tenant, users=[user])
+        return out
+
+    typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Apply migrations and serve the API."""
+    import uvicorn
+
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    migrate()
+    uvicorn.run("roster.app:create_app", factory=True, host=host, port=port, workers=workers,
+                loop="uvloop", http="httptools", log_level="info")
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000,
+         run: Annotated[bool, typer.Option(help="serve after seeding")] = True) -> None:
+    """Seed a demo tenant with users on the configured database, print how to sign in, serve."""
+    from roster.demo import seed
+
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    migrate()
+    info = run_in_transaction(seed)
+    base = f"http://{host}:{port}"
+    typer.echo(f"""
+Roster is ready (database: {get_settings().resolved_database_url()}).
+
+  API docs:        {base}/api/v1/docs
+  OpenAPI:         {base}/api/v1/openapi.json
+  Operator token:  {info['operator_token']}
+  Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
+  Sign in:         {info['admin_login']} / {info['admin_password']}  (tenant {info['tenant']})
+
+  curl -H "Authorization: Bearer {info['operator_token']}" {base}/api/v1/tenants/{info['tenant']}/users
+""")
+    if run:
+        import uvicorn
+
+        uvicorn.run("roster.app:create_app", factory=True, host=host, port=port,
+                    loop="uvloop", http="httptools", log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,176 @@
+"""Problem details (RFC 9457): one exception type and the handlers that render it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass
+class Problem(Exception):
+    status: int
+    title: str
+    detail: str = ""
+    errors: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    code: str = ""
+
+    def __str__(self) -> str:  # pragma: no cover - debugging aid
+        return f"{self.status} {self.title}: {self.detail} {self.errors}"
+
+
+def invalid(*errors: FieldError) -> Problem:
+    """422 with every field error at once."""
+    return Problem(422, "Invalid input", "One or more fields are invalid.", list(errors))
+
+
+def conflict(field_name: str, code: str, message: str) -> Problem:
+    return Problem(409, "Conflict", message, [FieldError(field_name, code, message)], code=code)
+
+
+def not_found(what: str = "resource") -> Problem:
+    return Problem(404, "Not found", f"No such {what}.", code="not_found")
+
+
+def unauthorized(detail: str = "Missing or invalid credentials.") -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"},
+                   code="unauthorized")
+
+
+def forbidden(permission: str = "") -> Problem:
+    detail = f"Permission '{permission}' is required." if permission else "Not allowed."
+    return Problem(403, "Forbidden", detail, code="forbidden")
+
+
+def gone(detail: str) -> Problem:
+    return Problem(410, "Gone", detail, code="gone")
+
+
+class FieldErrors:
+    """Collects field errors from rule checks, then raises them together."""
+
+    def __init__(self) -> None:
+        self.items: list[FieldError] = []
+
+    def add(self, field_name: str, code: str, message: str) -> None:
+        self.items.append(FieldError(field_name, code, message))
+
+    def extend(self, items: list[FieldError]) -> None:
+        self.items.extend(items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise invalid(*self.items)
+
+
+# Unique constraints whose violation is a user-facing conflict: name -> (field, code, message).
+# Domains register theirs at import time so a race lost at the database still answers 409.
+UNIQUE_CONFLICTS: dict[str, tuple[str, str, str]] = {}
+
+
+def register_unique(constraint: str, field_name: str, code: str, message: str) -> None:
+    UNIQUE_CONFLICTS[constraint] = (field_name, code, message)
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+
+
+def problem_from_integrity_error(exc: IntegrityError) -> Problem:
+    orig = getattr(exc, "orig", None)
+    name = getattr(orig, "constraint_name", None) or getattr(
+        getattr(orig, "__cause__", None), "constraint_name", None
+    )
+    if name is None:
+        match = _SQLITE_UNIQUE.search(str(orig))
+        if match:
+            cols = [c.strip() for c in match.group(1).split(",")]
+            table = cols[0].split(".")[0]
+            name = f"uq_{table}_" + "_".join(c.split(".")[1] for c in cols)
+    if name and name in UNIQUE_CONFLICTS:
+        return conflict(*UNIQUE_CONFLICTS[name])
+    return Problem(409, "Conflict", "The change conflicts with existing data.", code="conflict")
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"about:blank#{problem.code}" if problem.code else "about:blank",
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if problem.code:
+        body["code"] = problem.code
+    if problem.errors:
+        body["errors"] = [e.as_dict() for e in problem.errors]
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON,
+                        headers=problem.headers or None)
+
+
+_PYDANTIC_CODES = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "string_too_short": "too_short",
+    "string_too_long": "too_long",
+    "greater_than_equal": "too_small",
+    "less_than_equal": "too_large",
+    "literal_error": "invalid_choice",
+    "enum": "invalid_choice",
+    "string_pattern_mismatch": "invalid_format",
+    "value_error": "invalid",
+    "json_invalid": "invalid_json",
+}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    errors = []
+    for err in exc.errors():
+        ctx = err.get("ctx") or {}
+        code = ctx.get("code") or _PYDANTIC_CODES.get(err["type"], err["type"])
+        message = str(err.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        errors.append(FieldError(_field_path(tuple(err.get("loc", ()))), code, message))
+    return invalid(*errors)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(_validation_problem(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        return problem_response(problem_from_integrity_error(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        return problem_response(Problem(exc.status_code, str(exc.detail), str(exc.detail),
+                                        code=codes.get(exc.status_code, "http_error"),
+                                        headers=dict(exc.headers or {})))

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Strict = ConfigDict(strict=True, extra="forbid")
+
+
+class GroupCreate(BaseModel):
+    model_config = Strict
+
+    name: str = Field(min_length=1, max_length=80)
+    color: str = Field(default="#607D8B", max_length=7, examples=["#1E88E5"])
+    description: str | None = Field(default=None, max_length=500)
+
+
+class GroupUpdate(BaseModel):
+    model_config = Strict
+
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    color: str | None = Field(default=None, max_length=7)
+    description: str | None = Field(default=None, max_length=500)
+
+
+class GroupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    color: str
+    description: str | None
+
+
+class MemberIn(BaseModel):
+    model_config = Strict
+
+    user_id: int
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    full_name: str
+    login: str

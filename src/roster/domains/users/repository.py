@@ -1,0 +1,128 @@
+"""Statements over users. Row scoping ("readable by this actor") lives here, not in handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roster.core.errors import register_unique
+from roster.core.pagination import PageParams, paginate
+from roster.core.permissions import Actor
+from roster.domains.groups.models import Group, GroupMember
+from roster.domains.numbers.models import Number
+from roster.domains.skills.models import Skill, UserSkill
+from roster.domains.users.models import User
+
+register_unique("uq_users_tenant_id_login", "login", "login_taken", "This login is already used.")
+register_unique("uq_users_tenant_id_email", "email", "email_taken",
+                "This e-mail is already used by another user.")
+register_unique("uq_users_tenant_id_extension", "extension", "extension_taken",
+                "This extension is already used in the tenant.")
+register_unique("uq_users_tenant_id_pin_digest", "agent_pin", "pin_taken",
+                "This agent PIN is already used in the tenant.")
+register_unique("uq_users_tenant_id_password_digest", "password", "password_not_unique",
+                "Choose a different password.")
+register_unique("uq_numbers_assigned_user_id", "did", "number_not_free",
+                "This number is not free.")
+
+
+def scoped(stmt: Select, actor: Actor) -> Select:
+    """Restrict a statement over users to what the actor may see (tenant, then data scope)."""
+    stmt = stmt.where(User.tenant_id == actor.tenant_id)
+    scope = actor.principal.user_scope
+    if scope is not None:
+        stmt = stmt.where(User.id.in_(scope))
+    return stmt
+
+
+async def get(db: AsyncSession, actor: Actor, user_id: int) -> User | None:
+    return (await db.execute(scoped(select(User), actor).where(User.id == user_id))).scalar()
+
+
+async def get_in_tenant(db: AsyncSession, tenant_id: int, user_id: int) -> User | None:
+    stmt = select(User).where(User.tenant_id == tenant_id, User.id == user_id)
+    return (await db.execute(stmt)).scalar()
+
+
+async def is_taken(db: AsyncSession, tenant_id: int, column, value, exclude_id: int | None
+                   ) -> bool:
+    stmt = select(literal(1)).where(User.tenant_id == tenant_id, column == value)
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return (await db.execute(stmt.limit(1))).first() is not None
+
+
+async def count_sip_lines(db: AsyncSession, *, tenant_id: int) -> int:
+    stmt = select(func.count()).where(User.tenant_id == tenant_id, User.sip_ha1.is_not(None))
+    return (await db.execute(stmt)).scalar_one()
+
+
+@dataclass
+class UserFilters:
+    role: str | None = None
+    group_id: int | None = None
+    skill: str | None = None
+    active: bool | None = None
+    q: str | None = None
+
+
+def _roles_contain(role: str):
+    return (literal(",") + User.roles + literal(",")).contains(f",{role},", autoescape=True)
+
+
+async def list_page(db: AsyncSession, actor: Actor, filters: UserFilters, page: PageParams
+                    ) -> list[User]:
+    stmt = scoped(select(User), actor)
+    if filters.role:
+        stmt = stmt.where(_roles_contain(filters.role))
+    if filters.active is not None:
+        stmt = stmt.where(User.active == filters.active)
+    if filters.group_id is not None:
+        stmt = stmt.where(exists().where(GroupMember.user_id == User.id,
+                                         GroupMember.group_id == filters.group_id))
+    if filters.skill:
+        stmt = stmt.where(exists().where(UserSkill.user_id == User.id,
+                                         UserSkill.skill_id == Skill.id,
+                                         Skill.name == filters.skill))
+    if filters.q:
+        needle = filters.q.lower()
+        stmt = stmt.where(
+            func.lower(User.full_name).contains(needle, autoescape=True)
+            | func.lower(User.login).contains(needle, autoescape=True)
+            | func.lower(func.coalesce(User.email, "")).contains(needle, autoescape=True)
+            | func.coalesce(User.extension, "").contains(needle, autoescape=True)
+        )
+    return list((await db.execute(paginate(stmt, User.id, page))).scalars())
+
+
+@dataclass
+class Related:
+    dids: dict[int, str]
+    skills: dict[int, list[tuple[str, int]]]
+    groups: dict[int, list[tuple[int, str, str]]]
+
+
+async def related(db: AsyncSession, user_ids: list[int]) -> Related:
+    """DIDs, skills and groups of several users in three statements (no N+1)."""
+    out = Related({}, {}, {})
+    if not user_ids:
+        return out
+    for uid, number in await db.execute(
+        select(Number.assigned_user_id, Number.number).where(Number.assigned_user_id.in_(user_ids))
+    ):
+        out.dids[uid] = number
+    for uid, name, level in await db.execute(
+        select(UserSkill.user_id, Skill.name, UserSkill.level)
+        .join(Skill, Skill.id == UserSkill.skill_id)
+        .where(UserSkill.user_id.in_(user_ids)).order_by(Skill.name)
+    ):
+        out.skills.setdefault(uid, []).append((name, level))
+    for uid, gid, name, color in await db.execute(
+        select(GroupMember.user_id, Group.id, Group.name, Group.color)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(GroupMember.user_id.in_(user_ids)).order_by(Group.name)
+    ):
+        out.groups.setdefault(uid, []).append((gid, name, color))
+    return out

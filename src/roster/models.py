@@ -1,0 +1,15 @@
+"""Imports every model so the metadata is complete (Alembic, tests), and the audit hook."""
+
+import roster.core.audit  # noqa: F401 - registers the audit hook
+
+from roster.db import Base
+from roster.domains.audit.models import AuditEntry
+from roster.domains.auth.models import AuthToken, Operator
+from roster.domains.groups.models import Group, GroupMember
+from roster.domains.numbers.models import Number
+from roster.domains.skills.models import Skill, UserSkill
+from roster.domains.tenants.models import Tenant
+from roster.domains.users.models import User
+
+__all__ = ["Base", "AuditEntry", "AuthToken", "Operator", "Group", "GroupMember", "Number",
+           "Skill", "UserSkill", "Tenant", "User"]
