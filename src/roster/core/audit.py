@@ -71,8 +71,9 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _entry(obj: Any, action: str, before, after) -> dict[str, Any]:
-    ident = inspect(obj).identity
-    entity_id = ":".join(str(i) for i in ident) if ident else ""
+    # New rows have their keys after the flush but no identity yet: read the key columns.
+    ident = inspect(obj).mapper.primary_key_from_instance(obj)
+    entity_id = ":".join(str(i) for i in ident if i is not None)
     return {
         "at": utcnow(),
         "tenant_id": getattr(obj, "audit_tenant_id", None) or getattr(obj, "tenant_id", None),
