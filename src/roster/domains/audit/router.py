@@ -3,16 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import tenant_router
+from roster.core.uow import DB
 from roster.domains.audit import repository as repo
 from roster.domains.audit.schemas import AuditOut
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}/audit", tags=["audit"],
-                   route_class=TransactionalRoute)
+router = tenant_router("/audit", ["audit"])
 Text = Annotated[str | None, Query(max_length=120)]
 
 

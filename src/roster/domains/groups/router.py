@@ -2,22 +2,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from roster.core.errors import FieldError, invalid, not_found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import Id, tenant_router
+from roster.core.uow import DB
 from roster.domains.groups import repository as repo
 from roster.domains.groups import service
 from roster.domains.groups.schemas import GroupCreate, GroupOut, GroupUpdate, MemberIn, MemberOut
 from roster.domains.users import repository as users_repo
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}/groups", tags=["groups"],
-                   route_class=TransactionalRoute)
+router = tenant_router("/groups", ["groups"])
 
 
-async def _group(db, actor: Actor, group_id: int):
+async def _group(db, actor: Actor, group_id: Id):
     group = await repo.get(db, actor.tenant_id, group_id)
     if group is None:
         raise not_found("group")
@@ -40,27 +40,27 @@ async def list_groups(db: DB, actor: Annotated[Actor, Requires("groups.read")],
 
 
 @router.get("/{group_id}", response_model=GroupOut)
-async def get_group(group_id: int, db: DB,
+async def get_group(group_id: Id, db: DB,
                     actor: Annotated[Actor, Requires("groups.read")]) -> GroupOut:
     return GroupOut.model_validate(await _group(db, actor, group_id))
 
 
 @router.patch("/{group_id}", response_model=GroupOut)
-async def update_group(group_id: int, body: GroupUpdate, db: DB,
+async def update_group(group_id: Id, body: GroupUpdate, db: DB,
                        actor: Annotated[Actor, Requires("groups.manage")]) -> GroupOut:
     group = await service.update_group(db, group=await _group(db, actor, group_id), data=body)
     return GroupOut.model_validate(group)
 
 
 @router.delete("/{group_id}", status_code=204)
-async def delete_group(group_id: int, db: DB,
+async def delete_group(group_id: Id, db: DB,
                        actor: Annotated[Actor, Requires("groups.manage")]) -> Response:
     await service.delete_group(db, group=await _group(db, actor, group_id))
     return Response(status_code=204)
 
 
 @router.get("/{group_id}/members", response_model=Page[MemberOut])
-async def list_members(group_id: int, db: DB, page: Paging,
+async def list_members(group_id: Id, db: DB, page: Paging,
                        actor: Annotated[Actor, Requires("groups.read")]) -> Page[MemberOut]:
     group = await _group(db, actor, group_id)
     rows, cursor = page_of(await repo.members_page(db, group.id, page), page, key=lambda r: r[0])
@@ -69,7 +69,7 @@ async def list_members(group_id: int, db: DB, page: Paging,
 
 
 @router.post("/{group_id}/members", status_code=201, response_model=MemberOut)
-async def add_member(group_id: int, body: MemberIn, db: DB, response: Response,
+async def add_member(group_id: Id, body: MemberIn, db: DB, response: Response,
                      actor: Annotated[Actor, Requires("groups.manage")]) -> MemberOut:
     group = await _group(db, actor, group_id)
     user = await users_repo.get(db, actor, body.user_id)
@@ -82,7 +82,7 @@ async def add_member(group_id: int, body: MemberIn, db: DB, response: Response,
 
 
 @router.delete("/{group_id}/members/{user_id}", status_code=204)
-async def remove_member(group_id: int, user_id: int, db: DB,
+async def remove_member(group_id: Id, user_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("groups.manage")]) -> Response:
     await service.remove_member(db, group=await _group(db, actor, group_id), user_id=user_id)
     return Response(status_code=204)

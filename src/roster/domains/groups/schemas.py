@@ -33,7 +33,7 @@ class GroupOut(BaseModel):
 class MemberIn(BaseModel):
     model_config = Strict
 
-    user_id: int
+    user_id: int = Field(ge=1, le=2_147_483_647)
 
 
 class MemberOut(BaseModel):

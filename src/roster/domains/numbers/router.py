@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from roster.core.errors import not_found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import Id, tenant_router
+from roster.core.uow import DB
 from roster.domains.numbers import repository as repo
 from roster.domains.numbers import service
 from roster.domains.numbers.schemas import NumberCreate, NumberOut
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}/numbers", tags=["numbers"],
-                   route_class=TransactionalRoute)
+router = tenant_router("/numbers", ["numbers"])
 
 
 def _out(n) -> NumberOut:
@@ -36,7 +36,7 @@ async def list_numbers(db: DB, actor: Annotated[Actor, Requires("numbers.read")]
 
 
 @router.get("/{number_id}", response_model=NumberOut)
-async def get_number(number_id: int, db: DB,
+async def get_number(number_id: Id, db: DB,
                      actor: Annotated[Actor, Requires("numbers.read")]) -> NumberOut:
     row = await repo.get(db, actor.tenant_id, number_id)
     if row is None:
@@ -45,7 +45,7 @@ async def get_number(number_id: int, db: DB,
 
 
 @router.delete("/{number_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_number(number_id: int, db: DB,
+async def remove_number(number_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("numbers.manage")]) -> Response:
     await service.remove_number(db, tenant=actor.tenant, number_id=number_id)
     return Response(status_code=204)

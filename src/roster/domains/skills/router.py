@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from roster.core.errors import not_found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import Id, tenant_router
+from roster.core.uow import DB
 from roster.domains.skills import repository as repo
 from roster.domains.skills import service
 from roster.domains.skills.schemas import (
@@ -20,11 +21,10 @@ from roster.domains.skills.schemas import (
 )
 from roster.domains.users import service as users
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}", tags=["skills"],
-                   route_class=TransactionalRoute)
+router = tenant_router("", ["skills"])
 
 
-async def _skill(db, actor: Actor, skill_id: int):
+async def _skill(db, actor: Actor, skill_id: Id):
     skill = await repo.get(db, actor.tenant_id, skill_id)
     if skill is None:
         raise not_found("skill")
@@ -47,27 +47,27 @@ async def list_skills(db: DB, actor: Annotated[Actor, Requires("skills.read")],
 
 
 @router.get("/skills/{skill_id}", response_model=SkillOut)
-async def get_skill(skill_id: int, db: DB,
+async def get_skill(skill_id: Id, db: DB,
                     actor: Annotated[Actor, Requires("skills.read")]) -> SkillOut:
     return SkillOut.model_validate(await _skill(db, actor, skill_id))
 
 
 @router.patch("/skills/{skill_id}", response_model=SkillOut)
-async def update_skill(skill_id: int, body: SkillUpdate, db: DB,
+async def update_skill(skill_id: Id, body: SkillUpdate, db: DB,
                        actor: Annotated[Actor, Requires("skills.manage")]) -> SkillOut:
     skill = await service.update_skill(db, skill=await _skill(db, actor, skill_id), data=body)
     return SkillOut.model_validate(skill)
 
 
 @router.delete("/skills/{skill_id}", status_code=204)
-async def delete_skill(skill_id: int, db: DB,
+async def delete_skill(skill_id: Id, db: DB,
                        actor: Annotated[Actor, Requires("skills.manage")]) -> Response:
     await service.delete_skill(db, skill=await _skill(db, actor, skill_id))
     return Response(status_code=204)
 
 
 @router.get("/users/{user_id}/skills", response_model=list[UserSkillOut])
-async def user_skills(user_id: int, db: DB,
+async def user_skills(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.read")]) -> list[UserSkillOut]:
     user = await users.get_user(db, actor=actor, user_id=user_id)
     (out,) = await users.render(db, tenant=actor.tenant, users=[user])
@@ -75,7 +75,7 @@ async def user_skills(user_id: int, db: DB,
 
 
 @router.put("/users/{user_id}/skills", response_model=list[UserSkillOut])
-async def replace_user_skills(user_id: int, body: list[UserSkillIn], db: DB,
+async def replace_user_skills(user_id: Id, body: list[UserSkillIn], db: DB,
                               actor: Annotated[Actor, Requires("users.update")]
                               ) -> list[UserSkillOut]:
     user = await users.get_user(db, actor=actor, user_id=user_id)
@@ -84,7 +84,7 @@ async def replace_user_skills(user_id: int, body: list[UserSkillIn], db: DB,
 
 
 @router.put("/users/{user_id}/skills/{skill_id}", response_model=UserSkillOut)
-async def set_user_skill(user_id: int, skill_id: int, body: LevelIn, db: DB,
+async def set_user_skill(user_id: Id, skill_id: Id, body: LevelIn, db: DB,
                          actor: Annotated[Actor, Requires("users.update")]) -> UserSkillOut:
     user = await users.get_user(db, actor=actor, user_id=user_id)
     skill = await _skill(db, actor, skill_id)
@@ -93,7 +93,7 @@ async def set_user_skill(user_id: int, skill_id: int, body: LevelIn, db: DB,
 
 
 @router.delete("/users/{user_id}/skills/{skill_id}", status_code=204)
-async def remove_user_skill(user_id: int, skill_id: int, db: DB,
+async def remove_user_skill(user_id: Id, skill_id: Id, db: DB,
                             actor: Annotated[Actor, Requires("users.update")]) -> Response:
     user = await users.get_user(db, actor=actor, user_id=user_id)
     await service.remove_user_skill(db, user=user, skill=await _skill(db, actor, skill_id))

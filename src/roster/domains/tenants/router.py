@@ -2,16 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import TENANT_PATH, api_router
+from roster.core.uow import DB
 from roster.domains.tenants import repository as repo
 from roster.domains.tenants import service
 from roster.domains.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
 
-router = APIRouter(prefix="/api/v1/tenants", tags=["tenants"], route_class=TransactionalRoute)
+router = api_router("/tenants", ["tenants"])
 
 
 @router.post("", status_code=201, response_model=TenantOut)
@@ -29,12 +30,12 @@ async def list_tenants(db: DB, page: Paging,
     return Page(items=[TenantOut.model_validate(t) for t in rows], next_cursor=cursor)
 
 
-@router.get("/{tenant}", response_model=TenantOut)
+@router.get("/{tenant}", response_model=TenantOut, dependencies=[TENANT_PATH])
 async def get_tenant(db: DB, actor: Annotated[Actor, Requires("settings.read")]) -> TenantOut:
     return TenantOut.model_validate(actor.tenant)
 
 
-@router.patch("/{tenant}", response_model=TenantOut)
+@router.patch("/{tenant}", response_model=TenantOut, dependencies=[TENANT_PATH])
 async def update_tenant(body: TenantUpdate, db: DB,
                         actor: Annotated[Actor, Requires("settings.manage")]) -> TenantOut:
     tenant = await service.update_tenant(db, tenant=actor.tenant, data=body)

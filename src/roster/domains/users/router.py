@@ -2,18 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import MAX_ID, Id, tenant_router
+from roster.core.uow import DB
 from roster.domains.users import service
 from roster.domains.users.repository import UserFilters
 from roster.domains.users.schemas import CallPermission, RoleName, UserCreate, UserOut, UserWrite
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}/users", tags=["users"],
-                   route_class=TransactionalRoute)
+router = tenant_router("/users", ["users"])
 
 
 async def _one(db, actor: Actor, user) -> UserOut:
@@ -33,7 +33,7 @@ async def create_user(body: UserCreate, db: DB, response: Response,
 async def list_users(
     db: DB, page: Paging, actor: Annotated[Actor, Requires("users.read")],
     role: RoleName | None = None,
-    group: Annotated[int | None, Query(description="group id")] = None,
+    group: Annotated[int | None, Query(ge=1, le=MAX_ID, description="group id")] = None,
     skill: Annotated[str | None, Query(max_length=80, description="skill name")] = None,
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=200,
@@ -47,13 +47,13 @@ async def list_users(
 
 
 @router.get("/{user_id}", response_model=UserOut)
-async def get_user(user_id: int, db: DB,
+async def get_user(user_id: Id, db: DB,
                    actor: Annotated[Actor, Requires("users.read")]) -> UserOut:
     return await _one(db, actor, await service.get_user(db, actor=actor, user_id=user_id))
 
 
 @router.patch("/{user_id}", response_model=UserOut)
-async def update_user(user_id: int, body: UserWrite, db: DB,
+async def update_user(user_id: Id, body: UserWrite, db: DB,
                       actor: Annotated[Actor, Requires("users.update")]) -> UserOut:
     user = await service.get_user(db, actor=actor, user_id=user_id)
     await service.update_user(db, tenant=actor.tenant, user=user, data=body)
@@ -61,7 +61,7 @@ async def update_user(user_id: int, body: UserWrite, db: DB,
 
 
 @router.delete("/{user_id}", status_code=204)
-async def delete_user(user_id: int, db: DB,
+async def delete_user(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.delete")]) -> Response:
     user = await service.get_user(db, actor=actor, user_id=user_id)
     await service.delete_user(db, tenant=actor.tenant, user=user)
@@ -69,7 +69,7 @@ async def delete_user(user_id: int, db: DB,
 
 
 @router.get("/{user_id}/call-permission", response_model=CallPermission)
-async def call_permission(user_id: int, db: DB,
+async def call_permission(user_id: Id, db: DB,
                           number: Annotated[str, Query(min_length=1, max_length=32)],
                           actor: Annotated[Actor, Requires("users.read")]) -> CallPermission:
     """FCC-48: may this user call this number? The white list wins over the black list."""
@@ -80,20 +80,20 @@ async def call_permission(user_id: int, db: DB,
 
 
 def _media_routes(kind: str, what: str, types: dict) -> None:
-    async def upload(user_id: int, db: DB, file: Annotated[UploadFile, File()],
+    async def upload(user_id: Id, db: DB, file: Annotated[UploadFile, File()],
                      actor: Annotated[Actor, Requires("users.update")]) -> Response:
         user = await service.get_user(db, actor=actor, user_id=user_id)
         await service.set_media(db, user=user, kind=kind, data=await file.read())
         return Response(status_code=204)
 
-    async def download(user_id: int, db: DB,
+    async def download(user_id: Id, db: DB,
                        actor: Annotated[Actor, Requires("users.read")]) -> FileResponse:
         user = await service.get_user(db, actor=actor, user_id=user_id)
         path, content_type = service.media_file(user, kind)
         return FileResponse(path, media_type=content_type,
                             headers={"Cache-Control": "private, no-store"})
 
-    async def remove(user_id: int, db: DB,
+    async def remove(user_id: Id, db: DB,
                      actor: Annotated[Actor, Requires("users.update")]) -> Response:
         user = await service.get_user(db, actor=actor, user_id=user_id)
         await service.clear_media(db, user=user, kind=kind)

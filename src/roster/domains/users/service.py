@@ -11,15 +11,14 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
-
 from roster.core import events, secrets
 from roster.core.errors import FieldErrors, Problem, conflict, invalid, not_found
 from roster.core.pagination import PageParams
 from roster.core.permissions import Actor
 from roster.domains.numbers import repository as numbers
 from roster.domains.tenants.models import Tenant
-from roster.domains.users import repository as repo
 from roster.domains.users import media, rules
+from roster.domains.users import repository as repo
 from roster.domains.users.models import User
 from roster.domains.users.schemas import (
     Contact,

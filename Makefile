@@ -1,0 +1,28 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   - serve Roster on SQLite with a demo tenant (prints URL, token, sign-in)
+#   make test   - run every test (SQLite and PostgreSQL; SIP tests start Kamailio and sipp)
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+
+.PHONY: setup demo serve test lint bench
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --frozen
+
+demo: setup
+	$(UV) run roster demo
+
+serve: setup
+	$(UV) run roster serve
+
+test: setup
+	$(UV) run pytest -q
+
+lint: setup
+	$(UV) run ruff check src tests bench
+
+bench: setup
+	$(UV) run python bench/create_users.py

@@ -1,0 +1,32 @@
+"""Router builders shared by every domain, so all routes get the same transaction handling,
+tenant path parameter and identifier bounds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from roster.core.uow import TransactionalRoute
+
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+TenantSlug = Annotated[str, Path(min_length=1, max_length=63, pattern=r"^[a-z0-9-]+$",
+                                 description="the tenant's slug")]
+
+
+def _tenant_path(tenant: TenantSlug) -> str:
+    return tenant
+
+
+TENANT_PATH = Depends(_tenant_path)
+
+
+def api_router(prefix: str, tags: list[str]) -> APIRouter:
+    return APIRouter(prefix=f"/api/v1{prefix}", tags=tags, route_class=TransactionalRoute)
+
+
+def tenant_router(prefix: str, tags: list[str]) -> APIRouter:
+    """Routes under /api/v1/tenants/{tenant}; the slug is resolved by the permission check."""
+    return APIRouter(prefix=f"/api/v1/tenants/{{tenant}}{prefix}", tags=tags,
+                     route_class=TransactionalRoute, dependencies=[TENANT_PATH])
