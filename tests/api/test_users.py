@@ -426,3 +426,17 @@ async def test_race_same_did_one_wins(client, api):
                                      for _ in range(10)))
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201] + [409] * 9, statuses
+
+
+async def test_oki30_group_colour_checked_on_update_too(client, api):
+    g = (await client.post(f"{api}/groups", json={"name": "Day", "color": "#000000"})).json()
+    for bad in ("", "#12345", "blue"):
+        r = await client.patch(f"{api}/groups/{g['id']}", json={"color": bad})
+        assert r.status_code == 422 and error_codes(r) == {"invalid_color"}
+    assert (await client.get(f"{api}/groups/{g['id']}")).json()["color"] == "#000000"
+
+
+async def test_empty_patch_refused(client, api):
+    u = await make_user(client, api)
+    r = await client.patch(f"{api}/users/{u['id']}", json={})
+    assert r.status_code == 422 and error_codes(r) == {"empty_update"}

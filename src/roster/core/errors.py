@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -169,8 +170,17 @@ def install(app: FastAPI) -> None:
         return problem_response(problem_from_integrity_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Each method is its own route: list every method any route offers for this path.
+            methods: set[str] = set()
+            for route in request.app.router.routes:
+                match, _ = route.matches(request.scope)
+                if match != Match.NONE:
+                    methods |= getattr(route, "methods", None) or set()
+            headers["Allow"] = ", ".join(sorted(methods))
         return problem_response(Problem(exc.status_code, str(exc.detail), str(exc.detail),
                                         code=codes.get(exc.status_code, "http_error"),
-                                        headers=dict(exc.headers or {})))
+                                        headers=headers))

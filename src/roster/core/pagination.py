@@ -27,7 +27,12 @@ class PageParams:
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         self.limit = limit
-        self.after_id = decode_cursor(cursor) if cursor else None
+        self.cursor = cursor
+
+    @property
+    def after_id(self) -> int | None:
+        # Decoded when used, not when parsed, so credentials are checked before the cursor.
+        return decode_cursor(self.cursor) if self.cursor else None
 
 
 def encode_cursor(last_id: int) -> str:

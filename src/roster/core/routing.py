@@ -11,8 +11,9 @@ from roster.core.uow import TransactionalRoute
 
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-TenantSlug = Annotated[str, Path(min_length=1, max_length=63, pattern=r"^[a-z0-9-]+$",
-                                 description="the tenant's slug")]
+# Left unconstrained on purpose: an unknown or malformed slug is simply a tenant that does not
+# exist (404), the same answer whether it is well-formed or not.
+TenantSlug = Annotated[str, Path(description="the tenant's slug")]
 
 
 def _tenant_path(tenant: TenantSlug) -> str:

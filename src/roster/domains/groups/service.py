@@ -32,12 +32,13 @@ async def update_group(db: AsyncSession, *, group: Group, data: GroupUpdate) -> 
     for key in ("name", "color"):
         if key in values and values[key] is None:
             errors.append(FieldError(key, "required", "This field cannot be null."))
-    if values.get("color"):
+    if values.get("color") is not None:
         errors += rules.check_color(values["color"])
         values["color"] = rules.canonical_color(values["color"])
     if errors:
         raise invalid(*errors)
-    if values.get("name") and await repo.name_taken(db, group.tenant_id, values["name"], group.id):
+    name = values.get("name")
+    if name is not None and await repo.name_taken(db, group.tenant_id, name, group.id):
         raise conflict("name", "group_exists", "This group exists already.")
     for key, value in values.items():
         setattr(group, key, value)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roster.core.schemas import PatchInput
+
 Strict = ConfigDict(strict=True, extra="forbid")
 
 
@@ -12,8 +14,7 @@ class SkillCreate(BaseModel):
     description: str | None = Field(default=None, max_length=500)
 
 
-class SkillUpdate(BaseModel):
-    model_config = Strict
+class SkillUpdate(PatchInput):
 
     name: str | None = Field(default=None, min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=500)

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roster.core.schemas import PatchInput
+
 Language = Literal["pl", "en", "de", "ru", "uk"]
 
 
@@ -19,8 +21,7 @@ class TenantCreate(BaseModel):
     phone_region: str = Field(default="PL", min_length=2, max_length=2)
 
 
-class TenantUpdate(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+class TenantUpdate(PatchInput):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     sip_domain: str | None = Field(default=None, min_length=3, max_length=253)

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from roster.core.schemas import PatchInput
+
 RoleName = Literal["administrator", "supervisor", "agent", "pbx_user", "uc_user"]
 Language = Literal["pl", "en", "de", "ru", "uk"]
 CommunicationMean = Literal["web_workplace", "sip_phone", "work_number", "personal_number"]
@@ -40,10 +42,8 @@ class Contact(BaseModel):
     phone: str | None = Field(default=None, max_length=32)
 
 
-class UserWrite(BaseModel):
+class UserWrite(PatchInput):
     """Every field of the user form; on PATCH only the fields sent are changed."""
-
-    model_config = Strict
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     login: str | None = Field(default=None, max_length=120)

@@ -1,0 +1,26 @@
+"""Base classes for request bodies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
+
+STRICT = ConfigDict(strict=True, extra="forbid")
+
+
+class StrictInput(BaseModel):
+    """Strict types, no unknown fields."""
+
+    model_config = STRICT
+
+
+class PatchInput(StrictInput):
+    """A partial update: only the fields sent change; an empty body is refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"minProperties": 1})
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not self.model_fields_set:
+            raise PydanticCustomError("empty_update", "Send at least one field to change.")
+        return self
