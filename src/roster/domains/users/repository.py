@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy import Select, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
@@ -46,12 +46,21 @@ async def get_in_tenant(db: AsyncSession, tenant_id: int, user_id: int) -> User 
     return (await db.execute(stmt)).scalar()
 
 
-async def is_taken(db: AsyncSession, tenant_id: int, column, value, exclude_id: int | None
-                   ) -> bool:
-    stmt = select(literal(1)).where(User.tenant_id == tenant_id, column == value)
+async def taken_columns(db: AsyncSession, tenant_id: int, exclude_id: int | None,
+                        wanted: dict[str, str]) -> set[str]:
+    """Which of these unique values another user of the tenant already holds, in one statement."""
+    wanted = {k: v for k, v in wanted.items() if v is not None}
+    if not wanted:
+        return set()
+    columns = {k: getattr(User, k) for k in wanted}
+    stmt = select(*(columns[k] == v for k, v in wanted.items())).where(
+        User.tenant_id == tenant_id, or_(*(columns[k] == v for k, v in wanted.items())))
     if exclude_id is not None:
         stmt = stmt.where(User.id != exclude_id)
-    return (await db.execute(stmt.limit(1))).first() is not None
+    taken: set[str] = set()
+    for row in await db.execute(stmt.limit(len(wanted))):
+        taken |= {k for k, hit in zip(wanted, row, strict=True) if hit}
+    return taken
 
 
 async def count_sip_lines(db: AsyncSession, *, tenant_id: int) -> int:

@@ -26,7 +26,9 @@ async def create_user(body: UserCreate, db: DB, response: Response,
                       actor: Annotated[Actor, Requires("users.create")]) -> UserOut:
     user = await service.create_user(db, tenant=actor.tenant, data=body)
     response.headers["Location"] = f"/api/v1/tenants/{actor.tenant.slug}/users/{user.id}"
-    return await _one(db, actor, user)
+    (out,) = await service.render(db, tenant=actor.tenant, users=[user], fresh=True,
+                                  did=await service.did_of(db, user) if body.did else None)
+    return out
 
 
 @router.get("", response_model=Page[UserOut])

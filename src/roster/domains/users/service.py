@@ -159,24 +159,26 @@ async def _apply(db: AsyncSession, *, tenant: Tenant, user: User, values: dict[s
     if did_row is not None and did_row.assigned_user_id is not None:
         raise conflict("did", "number_not_free", "This number is already assigned.")
 
-    exclude = None if is_new else user.id
-    if login and login != user.login and await repo.is_taken(db, tenant.id, User.login, login,
-                                                              exclude):
-        raise conflict("login", "login_taken", "This login is already used.")
-    if email and email != user.email and await repo.is_taken(db, tenant.id, User.email, email,
-                                                              exclude):
-        raise conflict("email", "email_taken", "This e-mail is already used by another user.")
-    if extension and extension != user.extension and await repo.is_taken(
-            db, tenant.id, User.extension, extension, exclude):
-        raise conflict("extension", "extension_taken",
-                       "This extension is already used in the tenant.")
     pin_digest = secrets.fingerprint("pin", f"{tenant.id}:{pin}") if pin is not None else None
-    if pin_digest and await repo.is_taken(db, tenant.id, User.pin_digest, pin_digest, exclude):
-        raise conflict("agent_pin", "pin_taken", "This agent PIN is already used in the tenant.")
     password_digest = (secrets.fingerprint("password", f"{tenant.id}:{password}")
                        if password is not None else None)
-    if password_digest and await repo.is_taken(db, tenant.id, User.password_digest,
-                                               password_digest, exclude):
+    taken = await repo.taken_columns(db, tenant.id, None if is_new else user.id, {
+        "login": login if login and login != user.login else None,
+        "email": email if email and email != user.email else None,
+        "extension": extension if extension and extension != user.extension else None,
+        "pin_digest": pin_digest,
+        "password_digest": password_digest,
+    })
+    if "login" in taken:
+        raise conflict("login", "login_taken", "This login is already used.")
+    if "email" in taken:
+        raise conflict("email", "email_taken", "This e-mail is already used by another user.")
+    if "extension" in taken:
+        raise conflict("extension", "extension_taken",
+                       "This extension is already used in the tenant.")
+    if "pin_digest" in taken:
+        raise conflict("agent_pin", "pin_taken", "This agent PIN is already used in the tenant.")
+    if "password_digest" in taken:
         # Generic on purpose: saying "another user has this password" would disclose it.
         raise Problem(422, "Invalid input", "One or more fields are invalid.",
                       [rules.FieldError("password", "password_not_unique",
@@ -296,9 +298,19 @@ async def list_users(db: AsyncSession, *, actor: Actor, filters: repo.UserFilter
     return await repo.list_page(db, actor, filters, page)
 
 
-async def render(db: AsyncSession, *, tenant: Tenant, users: list[User]) -> list[UserOut]:
-    """Users as the API shows them, with their DID, skills and groups."""
-    rel = await repo.related(db, [u.id for u in users])
+async def did_of(db: AsyncSession, user: User) -> str | None:
+    row = await numbers.did_of(db, user.id)
+    return row.number if row else None
+
+
+async def render(db: AsyncSession, *, tenant: Tenant, users: list[User],
+                 did: str | None = None, fresh: bool = False) -> list[UserOut]:
+    """Users as the API shows them, with their DID, skills and groups (a user created in this
+    transaction has no skills or groups yet: ``fresh`` skips those look-ups)."""
+    if fresh:
+        rel = repo.Related({u.id: did for u in users if did}, {}, {})
+    else:
+        rel = await repo.related(db, [u.id for u in users])
     return [
         UserOut(
             id=u.id, full_name=u.full_name, login=u.login, email=u.email, mobile=u.mobile,
