@@ -440,3 +440,33 @@ async def test_empty_patch_refused(client, api):
     u = await make_user(client, api)
     r = await client.patch(f"{api}/users/{u['id']}", json={})
     assert r.status_code == 422 and error_codes(r) == {"empty_update"}
+
+
+@pytest.mark.parametrize("rule,field,value", [
+    ("FCC-6", "active", False), ("FCC-7", "visible", False), ("FCC-8", "panel_access", False),
+    ("FCC-9", "mobile_app", True), ("FCC-10", "ms_teams", True),
+    ("FCC-10", "ms_teams_identity", "ann@contoso.example"),
+    ("FCC-11", "keep_station_on_logout", True), ("FCC-14", "description", "Team lead"),
+    ("FCC-14", "email_notifications", False), ("FCC-14", "ticket_update_notifications", True),
+    ("FCC-44", "recording", True), ("FCC-45", "did_as_station", True),
+    ("FCC-47", "data_transmission", True),
+    ("FCC-49", "emergency_location", {"region": "małopolskie", "county": "Kraków",
+                                      "commune": "Kraków-Podgórze"}),
+    ("OKI-20", "communication_means", ["work_number", "personal_number"]),
+    ("FCC-41", "external_number", "+48226667788"),
+])
+async def test_form_flags_round_trip_and_are_audited(client, api, rule, field, value):
+    """Each field of the form is stored, shown, and its change is in the audit log."""
+    u = await make_user(client, api)
+    r = await client.patch(f"{api}/users/{u['id']}", json={field: value})
+    assert r.status_code == 200, (rule, r.text)
+    assert r.json()[field] == value, rule
+    assert (await client.get(f"{api}/users/{u['id']}")).json()[field] == value
+    entries = (await client.get(f"{api}/audit", params={"entity": "user", "action": "update",
+                                                        "entity_id": str(u["id"])})).json()
+    assert len(entries["items"]) == 1, rule
+
+
+async def test_oki20_unknown_communication_mean_refused(client, api):
+    r = await client.post(f"{api}/users", json=user_body(communication_means=["pigeon"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("communication_means")
