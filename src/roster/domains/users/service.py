@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
 from roster.core import events, secrets
-from roster.core.errors import FieldErrors, Problem, conflict, invalid, not_found
+from roster.core.errors import FieldError, FieldErrors, Problem, conflict, invalid, not_found
 from roster.core.pagination import PageParams
 from roster.core.permissions import Actor
 from roster.domains.numbers import repository as numbers
@@ -44,12 +43,6 @@ _NOT_NULL = {"full_name", "login", "roles", "requires_daily_login", "active", "v
              "communication_means", "blacklist", "whitelist"}
 # What other domains (SIP registrar, sessions) react to when it changes.
 _WATCHED = ("active", "extension", "sip_ha1", "roles", "panel_access", "password_hash")
-
-
-@dataclass
-class Saved:
-    user: User
-    before: dict[str, Any]
 
 
 def _snapshot(user: User) -> dict[str, Any]:
@@ -181,7 +174,7 @@ async def _apply(db: AsyncSession, *, tenant: Tenant, user: User, values: dict[s
     if "password_digest" in taken:
         # Generic on purpose: saying "another user has this password" would disclose it.
         raise Problem(422, "Invalid input", "One or more fields are invalid.",
-                      [rules.FieldError("password", "password_not_unique",
+                      [FieldError("password", "password_not_unique",
                                         "Choose a different password.")],
                       code="password_not_unique")
 
