@@ -1,7 +1,6 @@
 """Imports every model so the metadata is complete (Alembic, tests), and the audit hook."""
 
 import roster.core.audit  # noqa: F401 - registers the audit hook
-
 from roster.db import Base
 from roster.domains.access.models import (
     CallVisibility,
