@@ -235,7 +235,8 @@ Roster is ready (database: {get_settings().resolved_database_url()}).
   Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
   Sign in:         {info['admin_login']} / {info['admin_password']}  (tenant {info['tenant']})
 
-  curl -H "Authorization: Bearer {info['operator_token']}" {base}/api/v1/tenants/{info['tenant']}/users
+  curl -H "Authorization: Bearer {info['operator_token']}" \\
+       {base}/api/v1/tenants/{info['tenant']}/users
 """)
     if run:
         import uvicorn
