@@ -103,11 +103,11 @@ def role_change_refusal(granter: Granter, *, old_roles: Iterable[str], new_roles
                         ) -> str | None:
     """Why ``granter`` may not change a user's account kinds from old to new, or None.
 
-    Only an administrator makes (or unmakes) an administrator; otherwise nobody grants or
-    removes a kind they do not hold, nor one whose defaults exceed what they may do.
+    Only an acting administrator makes (or unmakes) an administrator; anyone else grants or
+    removes only kinds they hold, and none whose defaults exceed what they may do.
     """
-    if granter.is_operator:
-        return None
+    if granter.is_operator or granter.active_role == "administrator":
+        return None  # FCC-21: an acting administrator holds every kind's powers
     changed = set(old_roles) ^ set(new_roles)
     for kind in sorted(changed):
         if kind == "administrator" and granter.active_role != "administrator":
