@@ -48,6 +48,9 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """One transaction per command, committed here (the edge); effects run after commit."""
 
     async def _main() -> T:
+        from roster.app import routers
+
+        routers()  # imports every domain, so their signal subscribers (access, mail) run here too
         engine = create_engine(get_settings().resolved_database_url())
         try:
             async with create_sessionmaker(engine)() as session:
