@@ -75,14 +75,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('user_id', 'extension', name=op.f('pk_call_visibility'))
     )
     op.create_table('login_locks',
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=True),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_login_locks_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_locks_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_login_locks'))
+    sa.PrimaryKeyConstraint('subject', name=op.f('pk_login_locks'))
     )
+    with op.batch_alter_table('login_locks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_locks_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('permission_overrides',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('permission', sa.String(length=60), nullable=False),
@@ -155,6 +157,9 @@ def downgrade() -> None:
     op.drop_table('role_grants')
     op.drop_table('project_members')
     op.drop_table('permission_overrides')
+    with op.batch_alter_table('login_locks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_locks_tenant_id'))
+
     op.drop_table('login_locks')
     op.drop_table('call_visibility')
     with op.batch_alter_table('access_keys', schema=None) as batch_op:

@@ -220,3 +220,16 @@ async def test_api_token_cannot_escalate(client, api, signed_in):
     assert r.status_code == 403  # does not hold the agent kind
     r = await sup.client.post(f"{api}/api-tokens", json={"name": "x", "role": "supervisor"})
     assert r.status_code == 201
+
+
+async def test_an_unknown_login_locks_like_a_real_one(app, client, tenant, api):
+    """The lock itself never tells whether the login exists."""
+    user, _ = await _user(client, api)
+    answers = []
+    async with client_for(app, address="10.6.6.8") as c:
+        for name in (user["login"], "no-such-login"):
+            for _ in range(6):
+                await login(c, tenant["slug"], name, "Not-The-Password-1!")
+            r = await login(c, tenant["slug"], name, "Not-The-Password-1!")
+            answers.append((r.status_code, r.headers.get("Retry-After"), r.json()))
+    assert answers[0] == answers[1] and answers[0][:2] == (401, "300")

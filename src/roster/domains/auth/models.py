@@ -42,14 +42,18 @@ class AuthToken(Base):
 
 
 class LoginLock(Base):
-    """Failed sign-ins of one user and the lock they led to (kept apart from the user row so
-    the bookkeeping transaction touches nothing else)."""
+    """Failed sign-ins for one tenant and login, and the lock they led to.
+
+    Keyed by a keyed fingerprint of tenant and login rather than by user, so an unknown login
+    is counted and locked exactly like a real one: the lock itself never tells whether a login
+    exists. Kept apart from the user row so the bookkeeping transaction touches nothing else.
+    """
 
     __tablename__ = "login_locks"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
 

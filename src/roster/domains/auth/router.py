@@ -97,7 +97,8 @@ async def revoke_sessions(user_id: int, db: DB,
 @tenant_router.get("/users/{user_id}/lockout", response_model=LockoutOut)
 async def get_lockout(user_id: int, db: DB,
                       actor: Annotated[Actor, Requires("users.sessions.manage")]) -> LockoutOut:
-    failures, until = await service.lock_state(db, user=await _user(db, actor, user_id))
+    failures, until = await service.lock_state(db, tenant=actor.tenant,
+                                              user=await _user(db, actor, user_id))
     return LockoutOut(failures=failures, locked=until is not None, locked_until=until)
 
 
@@ -105,7 +106,7 @@ async def get_lockout(user_id: int, db: DB,
 async def unlock(user_id: int, db: DB,
                  actor: Annotated[Actor, Requires("users.sessions.manage")]) -> Response:
     """Lift a lock-out before it ends."""
-    await service.unlock(db, user=await _user(db, actor, user_id))
+    await service.unlock(db, tenant=actor.tenant, user=await _user(db, actor, user_id))
     return Response(status_code=204)
 
 

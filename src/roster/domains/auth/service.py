@@ -13,7 +13,7 @@ from roster.config import get_settings
 from roster.core import audit, clock, context, events
 from roster.core.errors import FieldError, Problem, conflict, invalid, not_found, unauthorized
 from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
-from roster.core.secrets import new_token, token_digest, verify_password
+from roster.core.secrets import fingerprint, new_token, token_digest, verify_password
 from roster.domains.access import repository as access_repo
 from roster.domains.access import rules as access_rules
 from roster.domains.auth import rules
@@ -90,6 +90,11 @@ def _bad_credentials() -> Problem:
     return unauthorized("Wrong login or password.")
 
 
+def lock_subject(tenant_slug: str, login_name: str) -> str:
+    """What failures are counted against: the tenant and login as typed, known or not."""
+    return fingerprint("login", f"{tenant_slug.lower()}\x00{login_name}")
+
+
 async def _address_window(db: AsyncSession, address: str) -> rules.AddressWindow | None:
     row = await db.get(AddressFailures, address)
     return None if row is None else rules.AddressWindow(_aware(row.window_start), row.count)
@@ -112,13 +117,14 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
                                                     User.login == login_name))).scalar()
     tenant_id = tenant.id if tenant is not None else None
     user_id = user.id if user is not None else None  # read before any rollback expires ``user``
-    lock = await db.get(LoginLock, user.id) if user is not None else None
+    subject = lock_subject(tenant_slug, login_name)
+    lock = await db.get(LoginLock, subject)
     state = None if lock is None else rules.LockState(lock.failures, _aware(lock.locked_until))
     locked_for = rules.seconds_locked(state, now)
     if locked_for:
         await db.rollback()
         await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
-                        address=address, now=now, reason="locked", count=False)
+                        subject=subject, address=address, now=now, reason="locked", count=False)
         raise Problem(401, "Unauthorized", "Sign-in is locked for a while after failed attempts.",
                       headers={"Retry-After": str(locked_for), "WWW-Authenticate": "Bearer"},
                       code="locked")
@@ -129,8 +135,7 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
         reason = "bad_password" if not ok else "not_allowed"
         await db.rollback()
         await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
-                        address=address, now=now, reason=reason,
-                        count=True)
+                        subject=subject, address=address, now=now, reason=reason, count=True)
         raise _bad_credentials()
     if lock is not None:
         await db.delete(lock)
@@ -143,7 +148,8 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
 
 
 async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | None,
-                    user_id: int | None, login_name: str, address: str, now: datetime,
+                    user_id: int | None, login_name: str, subject: str, address: str,
+                    now: datetime,
                     reason: str, count: bool) -> None:
     """Record a refused sign-in in its own short transaction.
 
@@ -166,27 +172,24 @@ async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | No
                                           count=window.count))
                 else:
                     row.window_start, row.count = window.window_start, window.count
-                if user_id is not None:
-                    lock = await s.get(LoginLock, user_id, with_for_update=True)
-                    prev_state = (None if lock is None
-                                  else rules.LockState(lock.failures, _aware(lock.locked_until)))
-                    state = rules.after_failure(prev_state, now,
-                                                attempts=settings.lockout_attempts,
-                                                seconds=settings.lockout_seconds)
-                    if lock is None:
-                        s.add(LoginLock(user_id=user_id, tenant_id=tenant_id,
-                                        failures=state.failures,
-                                        locked_until=state.locked_until))
-                    else:
-                        lock.failures, lock.locked_until = state.failures, state.locked_until
-                    if rules.seconds_locked(state, now):
-                        newly_locked = state.locked_until
+                lock = await s.get(LoginLock, subject, with_for_update=True)
+                prev_state = (None if lock is None
+                              else rules.LockState(lock.failures, _aware(lock.locked_until)))
+                state = rules.after_failure(prev_state, now, attempts=settings.lockout_attempts,
+                                            seconds=settings.lockout_seconds)
+                if lock is None:
+                    s.add(LoginLock(subject=subject, tenant_id=tenant_id,
+                                    failures=state.failures, locked_until=state.locked_until))
+                else:
+                    lock.failures, lock.locked_until = state.failures, state.locked_until
+                if rules.seconds_locked(state, now):
+                    newly_locked = state.locked_until
             entity, entity_id = ("user", user_id) if user_id is not None else ("login",
                                                                                login_name[:60])
             await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,
                                tenant_id=tenant_id, after={"reason": reason, "address": address})
             if newly_locked is not None:
-                await audit.record(s, action="locked", entity="user", entity_id=user_id,
+                await audit.record(s, action="locked", entity=entity, entity_id=entity_id,
                                    tenant_id=tenant_id,
                                    after={"until": newly_locked.isoformat(), "address": address})
             await s.commit()
@@ -257,16 +260,16 @@ async def revoke_sessions(db: AsyncSession, *, actor: Actor, user: User) -> int:
     return n
 
 
-async def lock_state(db: AsyncSession, *, user: User) -> tuple[int, datetime | None]:
-    lock = await db.get(LoginLock, user.id)
+async def lock_state(db: AsyncSession, *, tenant, user: User) -> tuple[int, datetime | None]:
+    lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
     if lock is None:
         return 0, None
     until = _aware(lock.locked_until)
     return lock.failures, until if until is not None and until > clock.now() else None
 
 
-async def unlock(db: AsyncSession, *, user: User) -> None:
-    lock = await db.get(LoginLock, user.id)
+async def unlock(db: AsyncSession, *, tenant, user: User) -> None:
+    lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
     if lock is not None:
         await db.delete(lock)
         await db.flush()
@@ -342,7 +345,7 @@ async def _on_user_updated(db: AsyncSession, *, tenant, user: User, before: dict
     elif before.get("password_hash") and before.get("password_hash") != user.password_hash:
         await revoke_user_tokens(db, user_id=user.id)  # a new password ends old sessions
     if before.get("password_hash") != user.password_hash:
-        lock = await db.get(LoginLock, user.id)
+        lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
         if lock is not None:
             await db.delete(lock)
 
