@@ -233,3 +233,29 @@ async def test_an_unknown_login_locks_like_a_real_one(app, client, tenant, api):
             r = await login(c, tenant["slug"], name, "Not-The-Password-1!")
             answers.append((r.status_code, r.headers.get("Retry-After"), r.json()))
     assert answers[0] == answers[1] and answers[0][:2] == (401, "300")
+
+
+async def test_api_token_with_a_custom_role_oki10(app, api, signed_in):
+    """An integration acts with a custom role (OKI-10), never beyond what its owner holds."""
+    admin = await signed_in(["administrator"])
+    role = (await admin.client.post(f"{api}/roles", json={
+        "name": "Reporting", "permissions": ["audit.read", "statistics.read"]})).json()
+    r = await admin.client.post(f"{api}/api-tokens",
+                                json={"name": "bi", "role": f"role:{role['id']}"})
+    assert r.status_code == 201, r.text
+    async with client_for(app, r.json()["token"]) as bi:
+        assert (await bi.get(f"{api}/audit")).status_code == 200
+        assert (await bi.get(f"{api}/users")).status_code == 403
+    r = await admin.client.post(f"{api}/api-tokens", json={"name": "bad", "role": "role:987654"})
+    assert r.status_code == 422
+
+
+async def test_deactivating_a_tenant_ends_its_sessions(app, anon, client, tenant, api):
+    user, password = await _user(client, api)
+    token = (await login(anon, tenant["slug"], user["login"], password)).json()["access_token"]
+    async with client_for(app, token) as me:
+        assert (await me.get("/api/v1/auth/me")).status_code == 200
+        r = await client.patch(api, json={"active": False})
+        assert r.status_code == 200, r.text
+        assert (await me.get("/api/v1/auth/me")).status_code == 401
+    assert (await login(anon, tenant["slug"], user["login"], password)).status_code == 401

@@ -232,7 +232,8 @@ async def revoke_user_tokens(db: AsyncSession, *, user_id: int, kinds: tuple[str
 
 async def logout(db: AsyncSession, *, principal: Principal) -> None:
     await revoke_token(db, principal.token_id)
-    await audit.record(db, action="logout", entity="user", entity_id=principal.subject_id,
+    entity = "user" if principal.user_id is not None else principal.kind
+    await audit.record(db, action="logout", entity=entity, entity_id=principal.subject_id,
                        tenant_id=principal.tenant_id)
 
 
