@@ -245,3 +245,13 @@ async def test_effective_access_answers_every_held_role(client, api, signed_in):
     assert eff["default_role"] == "supervisor"
     assert {r["role"]: r["signs_in"] for r in eff["by_role"]} == {
         "supervisor": True, "agent": True, "pbx_user": False}
+
+
+async def test_deleting_a_user_removes_it_from_projects_oki11(client, api, signed_in):
+    admin = await signed_in(["administrator"])
+    user = await make_user(client, api)
+    project = (await admin.client.post(f"{api}/projects", json={"name": "Temp"})).json()
+    await admin.client.post(f"{api}/projects/{project['id']}/members",
+                            json={"kind": "user", "id": user["id"]})
+    assert (await admin.client.delete(f"{api}/users/{user['id']}")).status_code == 204
+    assert (await admin.client.get(f"{api}/projects/{project['id']}/members")).json() == []

@@ -56,3 +56,9 @@ async def projects_of_user(db: AsyncSession, user_id: int) -> list[int]:
     stmt = select(ProjectMember.project_id).where(ProjectMember.kind == "user",
                                                   ProjectMember.object_id == user_id)
     return sorted(p for (p,) in await db.execute(stmt))
+
+
+async def memberships_of(db: AsyncSession, kind: str, object_id: int) -> list[ProjectMember]:
+    stmt = select(ProjectMember).where(ProjectMember.kind == kind,
+                                       ProjectMember.object_id == object_id)
+    return list((await db.execute(stmt)).scalars())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roster.core import events
 from roster.core.errors import FieldError, Problem, conflict, invalid, not_found
 from roster.domains.projects import repository as repo
 from roster.domains.projects import rules
@@ -64,3 +65,12 @@ async def remove_member(db: AsyncSession, *, project: Project, kind: str, object
         raise not_found("member")
     await db.delete(row)
     await db.flush()
+
+
+async def _on_user_deleting(db: AsyncSession, *, user, **_) -> None:
+    # Memberships point at objects of several kinds, so no foreign key removes them.
+    for row in await repo.memberships_of(db, "user", user.id):
+        await db.delete(row)
+
+
+events.subscribe("user.deleting", _on_user_deleting)
