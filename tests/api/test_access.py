@@ -24,7 +24,8 @@ async def test_builtin_roles_with_section_permissions_oki10_sipl10(signed_in, ap
 
 
 async def test_each_kind_gets_its_defaults_fcc21_to_fcc25(signed_in):
-    """FCC-21..25: administrator everything, supervisor monitoring, agent calls, PBX/UC own."""
+    """FCC-21 administrator: everything; FCC-22 supervisor: monitoring its people; FCC-23 agent:
+    calls; FCC-24 PBX user and FCC-25 UC user: their own data (and contacts for UC)."""
     for roles, role in ((["administrator"], None), (["supervisor"], None), (["agent"], None),
                         (["pbx_user"], "pbx_user"), (["pbx_user", "uc_user"], "uc_user")):
         me = await _me(await signed_in(roles, role=role))
@@ -67,7 +68,8 @@ async def test_builtin_operator_role_granted_oki10(api, signed_in):
 
 async def test_per_person_grant_and_revoke_for_supervisor_and_agent_fcc22_fcc23(
         client, api, signed_in):
-    """FCC-22/23: the administrator decides individual permissions of supervisors and agents."""
+    """FCC-22, FCC-23: the administrator decides individual permissions of supervisors and
+    agents."""
     admin = await signed_in(["administrator"])
     agent = await signed_in(["agent"])
     r = await admin.client.put(f"{api}/users/{agent.id}/permissions",
