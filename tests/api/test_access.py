@@ -48,6 +48,8 @@ async def test_custom_role_granted_adds_permissions_and_revoking_removes_them_ok
     grant = r.json()
     assert (await agent.client.get(f"{api}/audit")).status_code == 200
     assert (await admin.client.get(f"{api}/roles/{role['id']}")).json()["holders"] == 1
+    marked = (await admin.client.get(f"{api}/role-grants", params={"role_id": role["id"]})).json()
+    assert [(g["user_id"], g["role"]) for g in marked["items"]] == [(agent.id, "Auditor")]
     r = await admin.client.delete(f"{api}/users/{agent.id}/role-grants/{grant['id']}")
     assert r.status_code == 204
     assert (await agent.client.get(f"{api}/audit")).status_code == 403

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
+from roster.core.permissions import Actor
 from roster.domains.access.models import (
     CallVisibility,
     PermissionOverride,
@@ -17,6 +18,7 @@ from roster.domains.access.models import (
 from roster.domains.groups.models import GroupMember
 from roster.domains.projects.models import ProjectMember
 from roster.domains.users.models import User
+from roster.domains.users.repository import scoped
 
 register_unique("uq_roles_tenant_id_name", "name", "role_exists", "This role exists already.")
 
@@ -53,6 +55,19 @@ async def grants_of(db: AsyncSession, user_id: int) -> list[tuple[RoleGrant, Rol
     stmt = (select(RoleGrant, Role).outerjoin(Role, Role.id == RoleGrant.role_id)
             .where(RoleGrant.user_id == user_id).order_by(RoleGrant.id))
     return [(g, r) for g, r in (await db.execute(stmt)).all()]
+
+
+async def grants_page(db: AsyncSession, actor: Actor, page: PageParams, *,
+                      role_id: int | None = None, builtin: str | None = None
+                      ) -> list[tuple[RoleGrant, Role | None]]:
+    """Grants of the users the actor may see (OKI-10: who holds which role)."""
+    stmt = scoped(select(RoleGrant, Role).outerjoin(Role, Role.id == RoleGrant.role_id)
+                  .join(User, User.id == RoleGrant.user_id), actor)
+    if role_id is not None:
+        stmt = stmt.where(RoleGrant.role_id == role_id)
+    if builtin is not None:
+        stmt = stmt.where(RoleGrant.builtin == builtin)
+    return [(g, r) for g, r in (await db.execute(paginate(stmt, RoleGrant.id, page))).all()]
 
 
 async def grant(db: AsyncSession, user_id: int, grant_id: int) -> RoleGrant | None:

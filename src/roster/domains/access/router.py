@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from roster.core.errors import not_found
 from roster.core.pagination import Page, Paging, page_of
@@ -23,6 +23,7 @@ from roster.domains.access.schemas import (
     RoleUpdate,
     SupervisionIn,
     SupervisionOut,
+    TenantGrantOut,
 )
 from roster.domains.users import repository as users_repo
 
@@ -94,6 +95,21 @@ async def delete_role(role_id: int, db: DB,
                       actor: Annotated[Actor, Requires("roles.manage")]) -> Response:
     await service.delete_role(db, actor=actor, role=await _role(db, actor, role_id))
     return Response(status_code=204)
+
+
+@router.get("/role-grants", response_model=Page[TenantGrantOut])
+async def list_role_grants(
+    db: DB, page: Paging, actor: Annotated[Actor, Requires("users.access.read")],
+    role_id: int | None = None,
+    role: Annotated[str | None, Query(max_length=40, description='"operator"')] = None,
+) -> Page[TenantGrantOut]:
+    """OKI-10: which users hold which granted role, to mark them in the user list."""
+    rows, cursor = page_of(await repo.grants_page(db, actor, page, role_id=role_id,
+                                                  builtin=role), page, key=lambda r: r[0].id)
+    return Page(items=[TenantGrantOut(id=g.id, user_id=g.user_id,
+                                      role=r.name if r else g.builtin, role_id=g.role_id,
+                                      project_id=g.project_id) for g, r in rows],
+                next_cursor=cursor)
 
 
 # --- a user's access -------------------------------------------------------------------------

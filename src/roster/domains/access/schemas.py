@@ -50,6 +50,10 @@ class GrantOut(BaseModel):
     project_id: int | None
 
 
+class TenantGrantOut(GrantOut):
+    user_id: int
+
+
 class OverridesIn(BaseModel):
     """Per-person permissions of a supervisor or agent (FCC-22/23, SIPL-10)."""
 
