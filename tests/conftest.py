@@ -18,6 +18,19 @@ os.environ["ROSTER_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ.setdefault("ROSTER_ARGON2_TIME_COST", "1")
 os.environ.setdefault("ROSTER_ARGON2_MEMORY_KIB", "8192")
 
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Mail goes to a real SMTP server on loopback (the ``mailbox`` fixture), on a free port.
+os.environ["ROSTER_SMTP_HOST"] = "127.0.0.1"
+os.environ["ROSTER_SMTP_PORT"] = str(_free_port())
+
 import httpx  # noqa: E402
 
 from roster.config import Settings, get_settings  # noqa: E402
@@ -123,3 +136,115 @@ def api(tenant) -> str:
 
 def run(coro):
     return asyncio.get_event_loop().run_until_complete(coro)
+
+
+# --- access control: mail, signed-in users, tokens --------------------------------------------
+
+class Mailbox:
+    """What the loopback SMTP server received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=int(os.environ["ROSTER_SMTP_PORT"]))
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def clock():
+    """The service clock, moved by the test instead of sleeping: ``clock.advance(seconds=…)``."""
+    from datetime import UTC, datetime, timedelta
+
+    from roster.core import clock as service_clock
+
+    class _Clock:
+        def __init__(self) -> None:
+            self.now = datetime.now(UTC)
+
+        def advance(self, **delta) -> None:
+            self.now += timedelta(**delta)
+
+    c = _Clock()
+    service_clock.set_clock(lambda: c.now)
+    yield c
+    service_clock.set_clock(None)
+
+
+def client_for(app, token: str | None = None, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 4711))
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(transport=transport, base_url="http://roster.test", headers=headers)
+
+
+async def mint_token(app, user_id: int, role: str) -> str:
+    """A session token for ``user_id`` acting as ``role``, without the password (tests only)."""
+    from roster.domains.auth.service import issue_session
+    from roster.domains.users.models import User
+
+    async with app.state.sessionmaker() as db:
+        user = await db.get(User, user_id)
+        issued = await issue_session(db, user=user, role=role)
+        await db.commit()
+    return issued.token
+
+
+async def login(anon, tenant_slug: str, login_name: str, password: str) -> httpx.Response:
+    return await anon.post("/api/v1/auth/login", json={"tenant": tenant_slug, "login": login_name,
+                                                        "password": password})
+
+
+class SignedIn:
+    def __init__(self, client: httpx.AsyncClient, user: dict, token: str, password: str):
+        self.client, self.user, self.token, self.password = client, user, token, password
+
+    @property
+    def id(self) -> int:
+        return self.user["id"]
+
+
+@pytest.fixture
+async def signed_in(app, client, anon, api, tenant):
+    """``await signed_in(["supervisor"], **fields)``: a new user of the test's tenant, signed in
+    with its password (or, for a back-office user who never signs in, a minted token)."""
+    from tests.factories import strong_password, user_body
+
+    opened: list[httpx.AsyncClient] = []
+
+    async def make(roles: list[str], *, role: str | None = None, **fields) -> SignedIn:
+        password = strong_password("Adm1n-Pass")
+        r = await client.post(f"{api}/users", json=user_body(roles=roles, password=password,
+                                                             **fields))
+        assert r.status_code == 201, r.text
+        user = r.json()
+        r = await login(anon, tenant["slug"], user["login"], password)
+        if r.status_code == 200:
+            token = r.json()["access_token"]
+            if role and role != r.json()["active_role"]:
+                token = await mint_token(app, user["id"], role)
+        else:
+            token = await mint_token(app, user["id"], role or roles[0])
+        c = client_for(app, token)
+        opened.append(c)
+        return SignedIn(c, user, token, password)
+
+    yield make
+    for c in opened:
+        await c.aclose()

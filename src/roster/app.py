@@ -17,14 +17,20 @@ log = logging.getLogger("roster")
 
 
 def routers() -> list:
+    from roster.domains.access.router import router as access
     from roster.domains.audit.router import router as audit
+    from roster.domains.auth.router import router as auth
+    from roster.domains.auth.router import tenant_router as auth_tenant
     from roster.domains.groups.router import router as groups
+    from roster.domains.invitations.router import router as invitations
     from roster.domains.numbers.router import router as numbers
+    from roster.domains.projects.router import router as projects
     from roster.domains.skills.router import router as skills
     from roster.domains.tenants.router import router as tenants
     from roster.domains.users.router import router as users
 
-    return [tenants, users, skills, groups, numbers, audit]
+    return [tenants, users, skills, groups, numbers, audit, auth, auth_tenant, access, projects,
+            invitations]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

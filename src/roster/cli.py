@@ -48,6 +48,9 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """One transaction per command, committed here (the edge); effects run after commit."""
 
     async def _main() -> T:
+        from roster.app import routers
+
+        routers()  # imports every domain, so their signal subscribers (access, mail) run here too
         engine = create_engine(get_settings().resolved_database_url())
         try:
             async with create_sessionmaker(engine)() as session:
@@ -235,7 +238,8 @@ Roster is ready (database: {get_settings().resolved_database_url()}).
   Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
   Sign in:         {info['admin_login']} / {info['admin_password']}  (tenant {info['tenant']})
 
-  curl -H "Authorization: Bearer {info['operator_token']}" {base}/api/v1/tenants/{info['tenant']}/users
+  curl -H "Authorization: Bearer {info['operator_token']}" \\
+       {base}/api/v1/tenants/{info['tenant']}/users
 """)
     if run:
         import uvicorn

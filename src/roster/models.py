@@ -2,13 +2,24 @@
 
 import roster.core.audit  # noqa: F401 - registers the audit hook
 from roster.db import Base
+from roster.domains.access.models import (
+    CallVisibility,
+    PermissionOverride,
+    Role,
+    RoleGrant,
+    SupervisorAssignment,
+)
 from roster.domains.audit.models import AuditEntry
-from roster.domains.auth.models import AuthToken, Operator
+from roster.domains.auth.models import AddressFailures, AuthToken, LoginLock, Operator
 from roster.domains.groups.models import Group, GroupMember
+from roster.domains.invitations.models import AccessKey
 from roster.domains.numbers.models import Number
+from roster.domains.projects.models import Project, ProjectMember
 from roster.domains.skills.models import Skill, UserSkill
 from roster.domains.tenants.models import Tenant
 from roster.domains.users.models import User
 
 __all__ = ["Base", "AuditEntry", "AuthToken", "Operator", "Group", "GroupMember", "Number",
-           "Skill", "UserSkill", "Tenant", "User"]
+           "Skill", "UserSkill", "Tenant", "User", "AccessKey", "AddressFailures", "LoginLock",
+           "CallVisibility", "PermissionOverride", "Role", "RoleGrant", "SupervisorAssignment",
+           "Project", "ProjectMember"]

@@ -67,7 +67,9 @@ def sip_ha1b(username: str, domain: str, realm: str, password: str) -> str:
 
 
 def new_token(prefix: str = "rst") -> tuple[str, str]:
-    """A random bearer token and its SHA-256 (what is stored). High entropy makes a fast hash safe."""
+    """A random bearer token and its SHA-256 (what is stored).
+
+    High entropy makes a fast hash safe."""
     plain = f"{prefix}_{_secrets.token_urlsafe(32)}"
     return plain, token_digest(plain)
 

@@ -1,12 +1,390 @@
-"""Resolves what a signed-in user may do. Filled in by the access-control work."""
+"""Resolves what a signed-in user may do, and changes it without escalation.
+
+A principal's permissions come from its ACTIVE account kind only (FCC-20); for supervisors and
+agents, roles granted (OKI-10) and per-person grants and revocations (FCC-22/23) are added.
+Its data scope (which users it sees) is resolved here and applied by the repositories'
+statements (users/repository.py ``scoped``), never by handlers.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core.permissions import Principal
+from roster.core import audit, events
+from roster.core.errors import FieldError, Problem, conflict, forbidden, invalid, not_found
+from roster.core.permissions import Actor, Principal
+from roster.domains.access import repository as repo
+from roster.domains.access import rules
+from roster.domains.access.models import (
+    CallVisibility,
+    PermissionOverride,
+    Role,
+    RoleGrant,
+    SupervisorAssignment,
+)
+from roster.domains.access.schemas import RoleCreate, RoleUpdate
+from roster.domains.groups import repository as groups_repo
+from roster.domains.projects import repository as projects_repo
+from roster.domains.tenants.models import Tenant
+from roster.domains.users import rules as user_rules
+from roster.domains.users.models import User
+
+
+@dataclass(frozen=True)
+class Resolved:
+    permissions: frozenset[str]
+    user_scope: frozenset[int] | None
+    call_extensions: tuple[str, ...]
+
+
+def _role_perms(grant: RoleGrant, role: Role | None) -> frozenset[str]:
+    if role is not None:
+        return frozenset(role.permissions or [])
+    return rules.DEFAULTS.get(grant.builtin or "", frozenset())
+
+
+async def resolve(db: AsyncSession, *, user: User, kind: str) -> Resolved:
+    """The permissions and data scope of ``user`` acting as ``kind``."""
+    granted: list[frozenset[str]] = []
+    project_ids: set[int] = set()
+    grants: set[str] = set()
+    revokes: set[str] = set()
+    if kind in rules.TAILORED_KINDS:
+        for grant, role in await repo.grants_of(db, user.id):
+            granted.append(_role_perms(grant, role))
+            if grant.project_id is not None:
+                project_ids.add(grant.project_id)
+        grants, revokes = await repo.overrides_of(db, user.id)
+    perms = rules.resolve_permissions(kind=kind, granted_roles=granted, grants=grants,
+                                      revocations=revokes)
+    scope: frozenset[int] | None
+    if kind == "administrator":
+        scope = None
+    else:
+        # Own data by default (SIPL-10); a supervisor adds the users assigned to it (FCC-22,
+        # DAK-10); a role granted within a project (OKI-11) adds that project's people.
+        ids = {user.id}
+        if kind == "supervisor":
+            ids |= await repo.supervised_user_ids(db, user.id)
+        ids |= await repo.project_user_ids(db, project_ids)
+        scope = frozenset(ids)
+    extensions = await repo.call_extensions(db, user.id)
+    if not extensions and user.extension:
+        extensions = [user.extension]  # SIPL-10: own calls by default
+    return Resolved(perms, scope, tuple(extensions))
 
 
 async def principal_for_user(db: AsyncSession, *, token_id: int, kind: str, user_id: int | None,
                              tenant_id: int | None, active_role: str | None) -> Principal | None:
+    """The principal behind a session or API token, or None when it may no longer act."""
+    if user_id is None or active_role is None:
+        return None
+    user = await db.get(User, user_id)
+    if user is None or not user.active or user.tenant_id != tenant_id:
+        return None  # FCC-6: only an active user acts
+    tenant = await db.get(Tenant, user.tenant_id)
+    if tenant is None or not tenant.active:
+        return None
+    held = user.role_list
+    if kind == "session":
+        if active_role not in held or not user.panel_access:  # FCC-8, FCC-20
+            return None
+        resolved = await resolve(db, user=user, kind=active_role)
+    elif kind == "api":
+        resolved = await _resolve_api_role(db, user=user, role=active_role)
+        if resolved is None:
+            return None
+    else:
+        return None
+    return Principal(
+        "user" if kind == "session" else "api_token", user.id, user.tenant_id,
+        resolved.permissions, active_role=active_role, roles=tuple(held), token_id=token_id,
+        user_scope=resolved.user_scope, extra={"call_extensions": resolved.call_extensions},
+    )
+
+
+async def _resolve_api_role(db: AsyncSession, *, user: User, role: str) -> Resolved | None:
+    """An API token acts with one chosen role: an account kind its owner holds, or a custom role
+    (``role:<id>``) whose permissions its owner still holds."""
+    if role in rules.ACCOUNT_KINDS:
+        if role not in user.role_list:
+            return None
+        return await resolve(db, user=user, kind=role)
+    if role.startswith("role:") and role[5:].isdigit():
+        custom = await repo.get_role(db, user.tenant_id, int(role[5:]))
+        if custom is None:
+            return None
+        kind = rules.default_active_role(user.role_list) or "pbx_user"
+        owner = await resolve(db, user=user, kind=kind)
+        perms = frozenset(custom.permissions or []) & owner.permissions
+        return Resolved(perms, owner.user_scope, owner.call_extensions)
     return None
+
+
+def granter(actor: Actor) -> rules.Granter:
+    p = actor.principal
+    return rules.Granter(is_operator=p.is_operator, active_role=p.active_role,
+                         roles=frozenset(p.roles), permissions=p.permissions)
+
+
+def _refuse_escalation(actor: Actor, wanted) -> None:
+    if actor.principal.is_operator:
+        return
+    missing = rules.missing_permissions(actor.principal.permissions, wanted)
+    if missing:
+        raise Problem(403, "Forbidden",
+                      f"You cannot grant permissions you do not hold: {', '.join(missing)}.",
+                      code="escalation")
+
+
+# --- users: escalation on the user form, last administrator, effective access -------------
+
+async def _on_user_authorizing(db: AsyncSession, *, actor: Actor, user: User, values: dict,
+                               action: str) -> None:
+    """No escalation through the user form: roles are granted only by who holds them (FCC-21)."""
+    g = granter(actor)
+    if action != "create":
+        reason = rules.target_refusal(g, target_roles=user.role_list)
+        if reason:
+            raise Problem(403, "Forbidden", reason, code="escalation")
+    if values.get("roles") is not None or action == "create":
+        new = values.get("roles") or ["agent"]
+        old = [] if action == "create" else user.role_list
+        reason = rules.role_change_refusal(g, old_roles=old, new_roles=new)
+        if reason:
+            raise Problem(403, "Forbidden", reason, code="escalation")
+
+
+def _active_admin(active: bool, roles: str) -> bool:
+    return bool(active) and "administrator" in (roles or "").split(",")
+
+
+def _last_admin() -> Problem:
+    return conflict("roles", "last_administrator",
+                    "The last active administrator of a tenant cannot be removed, demoted "
+                    "or deactivated.")
+
+
+async def _on_user_updated(db: AsyncSession, *, tenant, user: User, before: dict, **_) -> None:
+    was = _active_admin(before.get("active"), before.get("roles"))
+    still = _active_admin(user.active, user.roles)
+    if was and not still and rules.is_last_administrator(
+            was_admin=was, still_admin=still,
+            other_admins=await repo.other_active_admins(db, user.tenant_id, user.id)):
+        raise _last_admin()
+
+
+async def _on_user_deleting(db: AsyncSession, *, tenant, user: User, before: dict, **_) -> None:
+    if _active_admin(user.active, user.roles) and await repo.other_active_admins(
+            db, user.tenant_id, user.id) == 0:
+        raise _last_admin()
+
+
+events.subscribe("user.authorizing", _on_user_authorizing)
+events.subscribe("user.updated", _on_user_updated)
+events.subscribe("user.deleting", _on_user_deleting)
+
+
+async def effective_access(db: AsyncSession, *, user: User) -> dict:
+    """Every account kind the user holds, resolved: permissions and data scope."""
+    by_role = []
+    for kind in user.role_list:
+        r = await resolve(db, user=user, kind=kind)
+        by_role.append({"role": kind, "permissions": sorted(r.permissions),
+                        "user_scope": None if r.user_scope is None else sorted(r.user_scope),
+                        "signs_in": kind in rules.SIGN_IN_ORDER})
+    grants, revokes = await repo.overrides_of(db, user.id)
+    users, groups = await repo.assignments_of(db, user.id)
+    granted = []
+    for grant, role in await repo.grants_of(db, user.id):
+        granted.append({"id": grant.id, "role": role.name if role else grant.builtin,
+                        "role_id": grant.role_id, "project_id": grant.project_id})
+    extensions = await repo.call_extensions(db, user.id)
+    return {
+        "user_id": user.id, "roles": user.role_list,
+        "default_role": rules.default_active_role(user.role_list),
+        "by_role": by_role, "granted_roles": granted,
+        "permission_grants": sorted(grants), "permission_revocations": sorted(revokes),
+        "supervises": {"users": users, "groups": groups},
+        "call_extensions": extensions or ([user.extension] if user.extension else []),
+        "call_extensions_default": not extensions,
+        "projects": await projects_repo.projects_of_user(db, user.id),
+    }
+
+
+# --- custom roles (OKI-10) ------------------------------------------------------------------
+
+def _check_role_perms(perms: list[str]) -> None:
+    errors = rules.check_permissions(perms)
+    if errors:
+        raise invalid(*errors)
+
+
+async def create_role(db: AsyncSession, *, actor: Actor, data: RoleCreate) -> Role:
+    """A named set of permissions; nobody creates a role with more than they hold."""
+    if data.name in rules.BUILTIN_ROLES:
+        raise conflict("name", "role_exists", "A built-in role has this name.")
+    _check_role_perms(data.permissions)
+    _refuse_escalation(actor, data.permissions)
+    if await repo.role_by_name(db, actor.tenant_id, data.name) is not None:
+        raise conflict("name", "role_exists", "This role exists already.")
+    role = Role(tenant_id=actor.tenant_id, name=data.name, description=data.description,
+                permissions=sorted(set(data.permissions)))
+    db.add(role)
+    await db.flush()
+    return role
+
+
+async def update_role(db: AsyncSession, *, actor: Actor, role: Role, data: RoleUpdate) -> Role:
+    values = data.model_dump(exclude_unset=True)
+    if "name" in values:
+        if values["name"] is None:
+            raise invalid(FieldError("name", "required", "This field cannot be null."))
+        if values["name"] in rules.BUILTIN_ROLES:
+            raise conflict("name", "role_exists", "A built-in role has this name.")
+        other = await repo.role_by_name(db, role.tenant_id, values["name"])
+        if other is not None and other.id != role.id:
+            raise conflict("name", "role_exists", "This role exists already.")
+    if "permissions" in values:
+        perms = values["permissions"] or []
+        _check_role_perms(perms)
+        # Adding and removing both count: nobody reshapes a role beyond what they hold.
+        _refuse_escalation(actor, set(perms) ^ set(role.permissions or []))
+        values["permissions"] = sorted(set(perms))
+    for key, value in values.items():
+        setattr(role, key, value)
+    await db.flush()
+    return role
+
+
+async def delete_role(db: AsyncSession, *, actor: Actor, role: Role) -> None:
+    _refuse_escalation(actor, role.permissions or [])
+    await db.delete(role)
+    await db.flush()
+
+
+# --- grants of roles, optionally within a project (OKI-10, OKI-11) --------------------------
+
+async def grant_role(db: AsyncSession, *, actor: Actor, user: User, role: str | None,
+                     role_id: int | None, project_id: int | None) -> RoleGrant:
+    """Grant the built-in "operator" role or a custom role, optionally within one project."""
+    if (role is None) == (role_id is None):
+        raise invalid(FieldError("role", "one_role", "Give either role or role_id."))
+    custom = None
+    if role is not None:
+        if role != rules.OPERATOR_ROLE:
+            raise invalid(FieldError("role", "invalid_choice",
+                                     "Account kinds are set in the user's roles; grant "
+                                     "'operator' or a custom role_id here."))
+        perms = rules.DEFAULTS[role]
+    else:
+        custom = await repo.get_role(db, actor.tenant_id, role_id)
+        if custom is None:
+            raise invalid(FieldError("role_id", "unknown_role", "No such role in this tenant."))
+        perms = frozenset(custom.permissions or [])
+    if project_id is not None and await projects_repo.get(db, actor.tenant_id,
+                                                          project_id) is None:
+        raise invalid(FieldError("project_id", "unknown_project",
+                                 "No such project in this tenant."))
+    _refuse_escalation(actor, perms)
+    if rules.target_refusal(granter(actor), target_roles=user.role_list):
+        raise forbidden()
+    if await repo.grant_exists(db, user_id=user.id, role_id=role_id, builtin=role,
+                               project_id=project_id):
+        raise conflict("role", "already_granted", "The user already has this role here.")
+    grant = RoleGrant(tenant_id=user.tenant_id, user_id=user.id, role_id=role_id, builtin=role,
+                      project_id=project_id)
+    db.add(grant)
+    await db.flush()
+    return grant
+
+
+async def revoke_grant(db: AsyncSession, *, actor: Actor, user: User, grant_id: int) -> None:
+    grant = await repo.grant(db, user.id, grant_id)
+    if grant is None:
+        raise not_found("grant")
+    role = await repo.get_role(db, user.tenant_id, grant.role_id) if grant.role_id else None
+    _refuse_escalation(actor, _role_perms(grant, role))
+    await db.delete(grant)
+    await db.flush()
+
+
+# --- per-person permissions (FCC-22/23, SIPL-10) --------------------------------------------
+
+async def set_overrides(db: AsyncSession, *, actor: Actor, user: User, grant: list[str],
+                        revoke: list[str]) -> None:
+    """Replace the permissions granted to and revoked from one supervisor or agent."""
+    errors = rules.check_permissions(grant, "grant") + rules.check_permissions(revoke, "revoke")
+    both = sorted(set(grant) & set(revoke))
+    if both:
+        errors.append(FieldError("revoke", "granted_and_revoked",
+                                 f"{both[0]} is both granted and revoked."))
+    if not set(user.role_list) & rules.TAILORED_KINDS:
+        errors.append(FieldError("user_id", "not_tailored",
+                                 "Individual permissions apply to supervisors and agents."))
+    if errors:
+        raise invalid(*errors)
+    old_grants, old_revokes = await repo.overrides_of(db, user.id)
+    changed = (set(grant) ^ old_grants) | (set(revoke) ^ old_revokes)
+    _refuse_escalation(actor, changed)
+    if rules.target_refusal(granter(actor), target_roles=user.role_list):
+        raise forbidden()
+    await repo.clear_overrides(db, user.id)
+    for perm in sorted(set(grant)):
+        db.add(PermissionOverride(user_id=user.id, tenant_id=user.tenant_id, permission=perm,
+                                  effect="grant"))
+    for perm in sorted(set(revoke)):
+        db.add(PermissionOverride(user_id=user.id, tenant_id=user.tenant_id, permission=perm,
+                                  effect="revoke"))
+    await db.flush()
+    await audit.record(db, action="permissions_set", entity="user", entity_id=user.id,
+                       tenant_id=user.tenant_id,
+                       before={"grant": sorted(old_grants), "revoke": sorted(old_revokes)},
+                       after={"grant": sorted(set(grant)), "revoke": sorted(set(revoke))})
+
+
+# --- supervisor assignments (FCC-22, DAK-10) ------------------------------------------------
+
+async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_ids: list[int],
+                          group_ids: list[int]) -> None:
+    """Replace the users and groups a supervisor sees and manages."""
+    errors = []
+    if "supervisor" not in user.role_list:
+        errors.append(FieldError("user_id", "not_supervisor", "The user is not a supervisor."))
+    known = await repo.users_in_tenant(db, user.tenant_id, set(user_ids))
+    for uid in sorted(set(user_ids) - known):
+        errors.append(FieldError("users", "unknown_user", f"No such user: {uid}."))
+    for gid in sorted(set(group_ids)):
+        if await groups_repo.get(db, user.tenant_id, gid) is None:
+            errors.append(FieldError("groups", "unknown_group", f"No such group: {gid}."))
+    if errors:
+        raise invalid(*errors)
+    if rules.target_refusal(granter(actor), target_roles=user.role_list):
+        raise forbidden()
+    await repo.clear_assignments(db, user.id)
+    for uid in sorted(set(user_ids)):
+        db.add(SupervisorAssignment(tenant_id=user.tenant_id, supervisor_id=user.id, user_id=uid))
+    for gid in sorted(set(group_ids)):
+        db.add(SupervisorAssignment(tenant_id=user.tenant_id, supervisor_id=user.id,
+                                    group_id=gid))
+    await db.flush()
+
+
+# --- SIPL-11: extensions whose calls a person may see and listen to --------------------------
+
+async def set_call_visibility(db: AsyncSession, *, actor: Actor, user: User,
+                              extensions: list[str]) -> None:
+    errors = []
+    for ext in extensions:
+        errors += [FieldError("extensions", e.code, e.message)
+                   for e in user_rules.check_extension(ext)]
+    if errors:
+        raise invalid(*errors)
+    if rules.target_refusal(granter(actor), target_roles=user.role_list):
+        raise forbidden()
+    await repo.clear_call_extensions(db, user.id)
+    for ext in sorted(set(extensions)):
+        db.add(CallVisibility(user_id=user.id, extension=ext, tenant_id=user.tenant_id))
+    await db.flush()

@@ -39,3 +39,30 @@ class AuthToken(Base):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginLock(Base):
+    """Failed sign-ins for one tenant and login, and the lock they led to.
+
+    Keyed by a keyed fingerprint of tenant and login rather than by user, so an unknown login
+    is counted and locked exactly like a real one: the lock itself never tells whether a login
+    exists. Kept apart from the user row so the bookkeeping transaction touches nothing else.
+    """
+
+    __tablename__ = "login_locks"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class AddressFailures(Base):
+    """Failed sign-ins per client address in the current one-minute window."""
+
+    __tablename__ = "address_failures"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(default=0)

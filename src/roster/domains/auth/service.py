@@ -1,17 +1,25 @@
-"""Tokens and the principal behind them."""
+"""Tokens and the principal behind them; sign-in with lock-out; sessions and API tokens."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from roster.core import clock
-from roster.core.errors import conflict
-from roster.core.permissions import ALL_PERMISSIONS, Principal
-from roster.core.secrets import new_token, token_digest
-from roster.domains.auth.models import AuthToken, Operator
+from roster.config import get_settings
+from roster.core import audit, clock, context, events
+from roster.core.errors import FieldError, Problem, conflict, invalid, not_found, unauthorized
+from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
+from roster.core.secrets import fingerprint, new_token, token_digest, verify_password
+from roster.domains.access import repository as access_repo
+from roster.domains.access import rules as access_rules
+from roster.domains.auth import rules
+from roster.domains.auth.models import AddressFailures, AuthToken, LoginLock, Operator
+from roster.domains.tenants import repository as tenants_repo
+from roster.domains.users.models import User
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -54,3 +62,300 @@ async def principal_for_token(db: AsyncSession, plain: str) -> Principal | None:
 
     return await principal_for_user(db, token_id=row.id, kind=row.kind, user_id=row.user_id,
                                     tenant_id=row.tenant_id, active_role=row.active_role)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Issued:
+    token: str
+    expires_in: int
+    roles: list[str]
+    active_role: str
+
+
+async def issue_session(db: AsyncSession, *, user: User, role: str) -> Issued:
+    """A session token acting with ``role`` (stored as its SHA-256 only)."""
+    ttl = get_settings().token_ttl_s
+    plain, digest = new_token("rst")
+    db.add(AuthToken(digest=digest, kind="session", user_id=user.id, tenant_id=user.tenant_id,
+                     active_role=role, expires_at=clock.now() + timedelta(seconds=ttl)))
+    await db.flush()
+    return Issued(plain, ttl, user.role_list, role)
+
+
+def _bad_credentials() -> Problem:
+    # One answer for an unknown login, a wrong password, an inactive user or a user who may not
+    # use the panel: the response never tells whether the login exists.
+    return unauthorized("Wrong login or password.")
+
+
+def lock_subject(tenant_slug: str, login_name: str) -> str:
+    """What failures are counted against: the tenant and login as typed, known or not."""
+    return fingerprint("login", f"{tenant_slug.lower()}\x00{login_name}")
+
+
+async def _address_window(db: AsyncSession, address: str) -> rules.AddressWindow | None:
+    row = await db.get(AddressFailures, address)
+    return None if row is None else rules.AddressWindow(_aware(row.window_start), row.count)
+
+
+async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSession],
+                tenant_slug: str, login_name: str, password: str, address: str) -> Issued:
+    """Sign in with tenant, login and password (FCC-6, FCC-8, DAK-10), with lock-out."""
+    settings = get_settings()
+    now = clock.now()
+    wait = rules.address_blocked(await _address_window(db, address), now,
+                                 limit=settings.address_attempts_per_minute)
+    if wait:
+        raise Problem(429, "Too many attempts", "Too many failed sign-ins from this address.",
+                      headers={"Retry-After": str(wait)}, code="too_many_attempts")
+    tenant = await tenants_repo.get_by_slug(db, tenant_slug)
+    user = None
+    if tenant is not None and tenant.active:
+        user = (await db.execute(select(User).where(User.tenant_id == tenant.id,
+                                                    User.login == login_name))).scalar()
+    tenant_id = tenant.id if tenant is not None else None
+    user_id = user.id if user is not None else None  # read before any rollback expires ``user``
+    subject = lock_subject(tenant_slug, login_name)
+    lock = await db.get(LoginLock, subject)
+    state = None if lock is None else rules.LockState(lock.failures, _aware(lock.locked_until))
+    locked_for = rules.seconds_locked(state, now)
+    if locked_for:
+        await db.rollback()
+        await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
+                        subject=subject, address=address, now=now, reason="locked", count=False)
+        raise Problem(401, "Unauthorized", "Sign-in is locked for a while after failed attempts.",
+                      headers={"Retry-After": str(locked_for), "WWW-Authenticate": "Bearer"},
+                      code="locked")
+    ok = await verify_password(user.password_hash if user is not None else None, password)
+    eligible = (user is not None and user.active and user.panel_access
+                and access_rules.can_sign_in(user.role_list))
+    if not ok or not eligible:
+        reason = "bad_password" if not ok else "not_allowed"
+        await db.rollback()
+        await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
+                        subject=subject, address=address, now=now, reason=reason, count=True)
+        raise _bad_credentials()
+    if lock is not None:
+        await db.delete(lock)
+    role = access_rules.default_active_role(user.role_list)
+    issued = await issue_session(db, user=user, role=role)
+    context.actor.set(f"user:{user.id}")
+    await audit.record(db, action="login", entity="user", entity_id=user.id,
+                       tenant_id=user.tenant_id, after={"active_role": role, "address": address})
+    return issued
+
+
+async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | None,
+                    user_id: int | None, login_name: str, subject: str, address: str,
+                    now: datetime,
+                    reason: str, count: bool) -> None:
+    """Record a refused sign-in in its own short transaction.
+
+    The request answers 401, and the request's transaction is rolled back on any answer of 400
+    or more (a refused request changes nothing). The failure counters, the lock and the audit
+    entry must survive that rollback, or lock-out could never happen: so they are committed
+    here, separately, before the 401 is raised.
+    """
+    settings = get_settings()
+    async with sm() as s:
+        try:
+            newly_locked = None
+            if count:
+                row = await s.get(AddressFailures, address, with_for_update=True)
+                prev = (None if row is None
+                        else rules.AddressWindow(_aware(row.window_start), row.count))
+                window = rules.address_after_failure(prev, now)
+                if row is None:
+                    s.add(AddressFailures(address=address, window_start=window.window_start,
+                                          count=window.count))
+                else:
+                    row.window_start, row.count = window.window_start, window.count
+                lock = await s.get(LoginLock, subject, with_for_update=True)
+                prev_state = (None if lock is None
+                              else rules.LockState(lock.failures, _aware(lock.locked_until)))
+                state = rules.after_failure(prev_state, now, attempts=settings.lockout_attempts,
+                                            seconds=settings.lockout_seconds)
+                if lock is None:
+                    s.add(LoginLock(subject=subject, tenant_id=tenant_id,
+                                    failures=state.failures, locked_until=state.locked_until))
+                else:
+                    lock.failures, lock.locked_until = state.failures, state.locked_until
+                if rules.seconds_locked(state, now):
+                    newly_locked = state.locked_until
+            entity, entity_id = ("user", user_id) if user_id is not None else ("login",
+                                                                               login_name[:60])
+            await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,
+                               tenant_id=tenant_id, after={"reason": reason, "address": address})
+            if newly_locked is not None:
+                await audit.record(s, action="locked", entity=entity, entity_id=entity_id,
+                                   tenant_id=tenant_id,
+                                   after={"until": newly_locked.isoformat(), "address": address})
+            await s.commit()
+        except IntegrityError:
+            # A concurrent failure created the same counter row first; its count stands.
+            await s.rollback()
+
+
+async def switch_role(db: AsyncSession, *, principal: Principal, role: str) -> Issued:
+    """FCC-20: act with another of one's account kinds, without the password."""
+    if principal.kind != "user":
+        raise invalid(FieldError("role", "not_a_session", "Only a signed-in user switches role."))
+    user = await db.get(User, principal.user_id)
+    if role not in access_rules.ACCOUNT_KINDS or user is None or role not in user.role_list:
+        raise Problem(403, "Forbidden", "You do not hold this role.", code="role_not_held")
+    issued = await issue_session(db, user=user, role=role)
+    await revoke_token(db, principal.token_id)
+    await audit.record(db, action="role_switch", entity="user", entity_id=user.id,
+                       tenant_id=user.tenant_id, before={"active_role": principal.active_role},
+                       after={"active_role": role})
+    return issued
+
+
+async def revoke_token(db: AsyncSession, token_id: int | None) -> None:
+    if token_id is None:
+        return
+    await db.execute(update(AuthToken).where(AuthToken.id == token_id,
+                                             AuthToken.revoked_at.is_(None))
+                     .values(revoked_at=clock.now()))
+
+
+async def revoke_user_tokens(db: AsyncSession, *, user_id: int, kinds: tuple[str, ...] = (
+        "session",)) -> int:
+    result = await db.execute(
+        update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.kind.in_(kinds),
+                                AuthToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now()))
+    return result.rowcount or 0
+
+
+async def logout(db: AsyncSession, *, principal: Principal) -> None:
+    await revoke_token(db, principal.token_id)
+    entity = "user" if principal.user_id is not None else principal.kind
+    await audit.record(db, action="logout", entity=entity, entity_id=principal.subject_id,
+                       tenant_id=principal.tenant_id)
+
+
+async def logout_all(db: AsyncSession, *, principal: Principal) -> int:
+    """Sign out everywhere: every session of the signed-in user."""
+    if principal.kind != "user":
+        await revoke_token(db, principal.token_id)
+        return 1
+    n = await revoke_user_tokens(db, user_id=principal.subject_id)
+    await audit.record(db, action="logout_all", entity="user", entity_id=principal.subject_id,
+                       tenant_id=principal.tenant_id, after={"sessions": n})
+    return n
+
+
+async def revoke_sessions(db: AsyncSession, *, actor: Actor, user: User) -> int:
+    """An administrator signs a user out of every session."""
+    from roster.domains.access.service import granter
+
+    if access_rules.target_refusal(granter(actor), target_roles=user.role_list):
+        raise Problem(403, "Forbidden", "Only an administrator can change an administrator.",
+                      code="escalation")
+    n = await revoke_user_tokens(db, user_id=user.id)
+    await audit.record(db, action="sessions_revoked", entity="user", entity_id=user.id,
+                       tenant_id=user.tenant_id, after={"sessions": n})
+    return n
+
+
+async def lock_state(db: AsyncSession, *, tenant, user: User) -> tuple[int, datetime | None]:
+    lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
+    if lock is None:
+        return 0, None
+    until = _aware(lock.locked_until)
+    return lock.failures, until if until is not None and until > clock.now() else None
+
+
+async def unlock(db: AsyncSession, *, tenant, user: User) -> None:
+    lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
+    if lock is not None:
+        await db.delete(lock)
+        await db.flush()
+    await audit.record(db, action="unlocked", entity="user", entity_id=user.id,
+                       tenant_id=user.tenant_id)
+
+
+# --- API tokens for integrations ---------------------------------------------------------------
+
+async def create_api_token(db: AsyncSession, *, actor: Actor, name: str, role: str,
+                           expires_in_days: int | None) -> tuple[AuthToken, str]:
+    """A named token acting for its creator with one chosen role; shown once."""
+    p = actor.principal
+    if p.kind != "user":
+        raise invalid(FieldError("role", "user_required",
+                                 "API tokens act for a user: create them signed in as one."))
+    if role in access_rules.ACCOUNT_KINDS:
+        reason = access_rules.role_change_refusal(
+            access_rules.Granter(False, p.active_role, frozenset(p.roles), p.permissions),
+            old_roles=[], new_roles=[role])
+        if reason:
+            raise Problem(403, "Forbidden", reason, code="escalation")
+    elif role.startswith("role:") and role[5:].isdigit():
+        custom = await access_repo.get_role(db, actor.tenant_id, int(role[5:]))
+        if custom is None:
+            raise invalid(FieldError("role", "unknown_role", "No such role in this tenant."))
+        missing = access_rules.missing_permissions(p.permissions, custom.permissions or [])
+        if missing:
+            raise Problem(403, "Forbidden", "The role carries permissions you do not hold.",
+                          code="escalation")
+    else:
+        raise invalid(FieldError("role", "invalid_choice",
+                                 "An account kind you hold, or role:<id> of a custom role."))
+    existing = await db.execute(select(AuthToken.id).where(
+        AuthToken.tenant_id == actor.tenant_id, AuthToken.kind == "api", AuthToken.name == name,
+        AuthToken.revoked_at.is_(None)))
+    if existing.first() is not None:
+        raise conflict("name", "token_exists", "An active token has this name.")
+    plain, digest = new_token("rapi")
+    expires = (clock.now() + timedelta(days=expires_in_days)) if expires_in_days else None
+    token = AuthToken(digest=digest, kind="api", user_id=p.subject_id, tenant_id=actor.tenant_id,
+                      active_role=role, name=name, expires_at=expires)
+    db.add(token)
+    await db.flush()
+    return token, plain
+
+
+async def api_tokens(db: AsyncSession, *, tenant_id: int) -> list[AuthToken]:
+    stmt = (select(AuthToken).where(AuthToken.tenant_id == tenant_id, AuthToken.kind == "api")
+            .order_by(AuthToken.id))
+    return list((await db.execute(stmt)).scalars())
+
+
+async def revoke_api_token(db: AsyncSession, *, actor: Actor, token_id: int) -> None:
+    token = (await db.execute(select(AuthToken).where(
+        AuthToken.id == token_id, AuthToken.tenant_id == actor.tenant_id,
+        AuthToken.kind == "api"))).scalar()
+    if token is None:
+        raise not_found("token")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        await db.flush()
+
+
+# --- reactions to changes elsewhere ----------------------------------------------------------
+
+async def _on_user_updated(db: AsyncSession, *, tenant, user: User, before: dict, **_) -> None:
+    if before.get("active") and not user.active:
+        # FCC-6: a deactivated user signs out everywhere, integrations included.
+        await revoke_user_tokens(db, user_id=user.id, kinds=("session", "api"))
+    elif before.get("panel_access") and not user.panel_access:
+        await revoke_user_tokens(db, user_id=user.id)  # FCC-8
+    elif before.get("password_hash") and before.get("password_hash") != user.password_hash:
+        await revoke_user_tokens(db, user_id=user.id)  # a new password ends old sessions
+    if before.get("password_hash") != user.password_hash:
+        lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
+        if lock is not None:
+            await db.delete(lock)
+
+
+async def _on_tenant_deactivated(db: AsyncSession, *, tenant, **_) -> None:
+    await db.execute(update(AuthToken).where(AuthToken.tenant_id == tenant.id,
+                                             AuthToken.revoked_at.is_(None))
+                     .values(revoked_at=clock.now()))
+
+
+events.subscribe("user.updated", _on_user_updated)
+events.subscribe("tenant.deactivated", _on_tenant_deactivated)

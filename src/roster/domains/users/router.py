@@ -24,7 +24,7 @@ async def _one(db, actor: Actor, user) -> UserOut:
 @router.post("", status_code=201, response_model=UserOut)
 async def create_user(body: UserCreate, db: DB, response: Response,
                       actor: Annotated[Actor, Requires("users.create")]) -> UserOut:
-    user = await service.create_user(db, tenant=actor.tenant, data=body)
+    user = await service.create_user(db, tenant=actor.tenant, data=body, actor=actor)
     response.headers["Location"] = f"/api/v1/tenants/{actor.tenant.slug}/users/{user.id}"
     (out,) = await service.render(db, tenant=actor.tenant, users=[user], fresh=True,
                                   did=await service.did_of(db, user) if body.did else None)
@@ -58,7 +58,7 @@ async def get_user(user_id: Id, db: DB,
 async def update_user(user_id: Id, body: UserWrite, db: DB,
                       actor: Annotated[Actor, Requires("users.update")]) -> UserOut:
     user = await service.get_user(db, actor=actor, user_id=user_id)
-    await service.update_user(db, tenant=actor.tenant, user=user, data=body)
+    await service.update_user(db, tenant=actor.tenant, user=user, data=body, actor=actor)
     return await _one(db, actor, user)
 
 
@@ -66,7 +66,7 @@ async def update_user(user_id: Id, body: UserWrite, db: DB,
 async def delete_user(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.delete")]) -> Response:
     user = await service.get_user(db, actor=actor, user_id=user_id)
-    await service.delete_user(db, tenant=actor.tenant, user=user)
+    await service.delete_user(db, tenant=actor.tenant, user=user, actor=actor)
     return Response(status_code=204)
 
 

@@ -54,7 +54,8 @@ def password_policy_len(password: str) -> int:
     return met[-1] if met else 0
 
 
-def check_password(password: str, roles: Iterable[str], field: str = "password") -> list[FieldError]:
+def check_password(password: str, roles: Iterable[str], field: str = "password"
+                   ) -> list[FieldError]:
     errors = []
     minimum = password_min_length(roles)
     if len(password) < minimum:
@@ -145,7 +146,8 @@ def check_extension(extension: str) -> list[FieldError]:
         return [FieldError("extension", "extension_too_short",
                            f"An extension has at least {EXTENSION_MIN_LENGTH} digits.")]
     if len(extension) > 10:
-        return [FieldError("extension", "extension_too_long", "An extension has at most 10 digits.")]
+        return [FieldError("extension", "extension_too_long",
+                           "An extension has at most 10 digits.")]
     return []
 
 

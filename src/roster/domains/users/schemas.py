@@ -50,7 +50,8 @@ class UserWrite(PatchInput):
     email: EmailStr | None = None
     mobile: str | None = Field(default=None, max_length=32)
     requires_daily_login: bool | None = None
-    agent_pin: str | None = Field(default=None, max_length=32, json_schema_extra={"writeOnly": True})
+    agent_pin: str | None = Field(default=None, max_length=32,
+                                  json_schema_extra={"writeOnly": True})
     active: bool | None = None
     visible: bool | None = None
     panel_access: bool | None = None
@@ -59,7 +60,8 @@ class UserWrite(PatchInput):
     ms_teams_identity: str | None = Field(default=None, max_length=254)
     keep_station_on_logout: bool | None = None
     language: Language | None = None
-    password: str | None = Field(default=None, max_length=256, json_schema_extra={"writeOnly": True})
+    password: str | None = Field(default=None, max_length=256,
+                                 json_schema_extra={"writeOnly": True})
     password_must_change: bool | None = None
     description: str | None = Field(default=None, max_length=4000)
     email_notifications: bool | None = None

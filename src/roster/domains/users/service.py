@@ -252,26 +252,38 @@ async def _apply(db: AsyncSession, *, tenant: Tenant, user: User, values: dict[s
             await db.flush()
 
 
-async def create_user(db: AsyncSession, *, tenant: Tenant, data: UserCreate) -> User:
+async def create_user(db: AsyncSession, *, tenant: Tenant, data: UserCreate,
+                      actor: Actor | None = None) -> User:
     """Create a user with every rule of the user form checked."""
     values = data.model_dump(exclude_unset=True)
     user = User(tenant_id=tenant.id, roles="", login="")
+    if actor is not None:  # access control refuses escalation (no actor: CLI, system)
+        await events.emit(db, "user.authorizing", actor=actor, user=user, values=values,
+                          action="create")
     await _apply(db, tenant=tenant, user=user, values=values, is_new=True)
     await events.emit(db, "user.created", tenant=tenant, user=user)
     return user
 
 
-async def update_user(db: AsyncSession, *, tenant: Tenant, user: User, data: UserWrite) -> User:
+async def update_user(db: AsyncSession, *, tenant: Tenant, user: User, data: UserWrite,
+                      actor: Actor | None = None) -> User:
     """Change the fields sent; the same rules as on creation."""
     values = data.model_dump(exclude_unset=True)
+    if actor is not None:
+        await events.emit(db, "user.authorizing", actor=actor, user=user, values=values,
+                          action="update")
     before = _snapshot(user)
     await _apply(db, tenant=tenant, user=user, values=values, is_new=False)
     await events.emit(db, "user.updated", tenant=tenant, user=user, before=before)
     return user
 
 
-async def delete_user(db: AsyncSession, *, tenant: Tenant, user: User) -> None:
+async def delete_user(db: AsyncSession, *, tenant: Tenant, user: User,
+                      actor: Actor | None = None) -> None:
     """Delete a user; its DID goes back to the pool, its files and registrations are removed."""
+    if actor is not None:
+        await events.emit(db, "user.authorizing", actor=actor, user=user, values={},
+                          action="delete")
     before = _snapshot(user)
     await events.emit(db, "user.deleting", tenant=tenant, user=user, before=before)
     await db.delete(user)

@@ -1,0 +1,39 @@
+"""E-mail over SMTP, sent only after the transaction that asked for it commits."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roster.config import get_settings
+from roster.core import events
+
+log = logging.getLogger("roster.mail")
+
+
+def message(*, to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = get_settings().smtp_sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return msg
+
+
+async def send(msg: EmailMessage) -> None:
+    settings = get_settings()
+    await aiosmtplib.send(msg, hostname=settings.smtp_host, port=settings.smtp_port, timeout=15)
+
+
+def send_after_commit(db: AsyncSession, *, to: str, subject: str, body: str) -> None:
+    """Queue a mail: it leaves only if the transaction commits (and never twice)."""
+    msg = message(to=to, subject=subject, body=body)
+
+    async def _send() -> None:
+        await send(msg)
+        log.info("mail sent to %s: %s", to, subject)
+
+    events.after_commit(db, _send)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+Strict = ConfigDict(strict=True, extra="forbid")
+
+
+class RecoveryIn(BaseModel):
+    """FCC-14: ask for a password-reset link by e-mail."""
+
+    model_config = Strict
+
+    tenant: str = Field(min_length=1, max_length=63)
+    email: EmailStr
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+
+
+class InvitationSent(BaseModel):
+    status: str = "sent"
+    expires_at: str

@@ -1,0 +1,125 @@
+"""The authorization matrix: every route of the application, taken from the app's router, called
+by each kind of principal and judged against the permission the route declares.
+
+Reusable: routes added later are walked automatically, and a route that declares no permission
+(neither ``Requires`` nor ``Public``) fails the check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi.routing import APIRoute
+
+from roster.core.permissions import PublicAccess, RequiresPermission, declared_permission
+
+# FastAPI's own documentation routes: served to anybody, outside the API's permission model.
+DOC_PATHS = {"/api/v1/openapi.json", "/api/v1/docs", "/docs/oauth2-redirect"}
+UNKNOWN_ID = "987654321"
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def app_routes(app) -> list:
+    """Every route the application serves, flattened from included routers."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI keeps a flat list
+        return list(app.routes)
+    return [ctx.route for ctx in iter_route_contexts(app.routes)]
+
+
+@dataclass
+class Caller:
+    """A kind of principal: ``token()`` gives a fresh credential (None: anonymous)."""
+
+    name: str
+    token: Callable[[], Awaitable[str | None]]
+    permissions: frozenset[str] = frozenset()
+    tenant_slug: str | None = None  # the tenant the caller belongs to
+    anonymous: bool = False
+
+
+@dataclass
+class Outcome:
+    route: str
+    caller: str
+    expected: str
+    status: int
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    failures: list[Outcome] = field(default_factory=list)
+    undeclared: list[str] = field(default_factory=list)
+    unexpected_routes: list[str] = field(default_factory=list)
+
+
+def fill_path(path: str, tenant_slug: str) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name == "tenant":
+            return tenant_slug
+        if name == "kind":
+            return "user"
+        if name == "key":
+            return "rkey_not-a-real-key"
+        return UNKNOWN_ID
+
+    return _PARAM.sub(value, path)
+
+
+def expectation(declared, caller: Caller, path: str, target_tenant: str) -> str:
+    """allowed | 401 | 403 | 404 for this caller on this route."""
+    if isinstance(declared, PublicAccess):
+        return "allowed"
+    if caller.anonymous:
+        return "401"
+    if "{tenant}" in path and caller.tenant_slug not in (None, target_tenant):
+        return "404"  # another tenant's objects: never reveal they exist
+    return "allowed" if declared.permission in caller.permissions else "403"
+
+
+def judge(expected: str, status: int) -> bool:
+    if expected == "allowed":
+        return status not in (401, 403) and status < 500
+    return status == int(expected)
+
+
+async def walk(app, http, callers: list[Caller], *, target_tenant: str) -> Report:
+    """Call every route as every caller; collect what does not match the declaration."""
+    report = Report()
+    for route in app_routes(app):
+        if not isinstance(route, APIRoute):
+            if route.path not in DOC_PATHS:
+                report.unexpected_routes.append(route.path)
+            continue
+        declared = declared_permission(route)
+        label = f"{','.join(sorted(route.methods))} {route.path}"
+        if not isinstance(declared, RequiresPermission | PublicAccess):
+            report.undeclared.append(label)
+            continue
+        url = fill_path(route.path, target_tenant)
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            for caller in callers:
+                token = await caller.token()
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+                r = await http.request(method, url, headers=headers, **kwargs)
+                want = expectation(declared, caller, route.path, target_tenant)
+                report.checked += 1
+                if not judge(want, r.status_code):
+                    report.failures.append(Outcome(label, caller.name, want, r.status_code))
+    return report
+
+
+def explain(report: Report) -> str:
+    lines = [f"routes without a declared permission: {report.undeclared}"] if \
+        report.undeclared else []
+    if report.unexpected_routes:
+        lines.append(f"routes outside the API: {report.unexpected_routes}")
+    lines += [f"{f.route} as {f.caller}: expected {f.expected}, got {f.status}"
+              for f in report.failures]
+    return "\n".join(lines)
