@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
+from roster.core.schemas import MAX_ID
 from roster.core.uow import TransactionalRoute
 
-MAX_ID = 2_147_483_647
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Left unconstrained on purpose: an unknown or malformed slug is simply a tenant that does not
 # exist (404), the same answer whether it is well-formed or not.

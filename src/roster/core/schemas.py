@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 STRICT = ConfigDict(strict=True, extra="forbid")
@@ -24,3 +26,8 @@ class PatchInput(StrictInput):
         if not self.model_fields_set:
             raise PydanticCustomError("empty_update", "Send at least one field to change.")
         return self
+
+
+MAX_ID = 2_147_483_647
+# An identifier in a request body: positive and within the database's integer range.
+IdRef = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from roster.core.errors import not_found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import MAX_ID, Id
+from roster.core.routing import tenant_router as make_tenant_router
+from roster.core.uow import DB
 from roster.domains.access import repository as repo
 from roster.domains.access import rules, service
 from roster.domains.access.schemas import (
@@ -27,8 +29,7 @@ from roster.domains.access.schemas import (
 )
 from roster.domains.users import repository as users_repo
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}", tags=["access"],
-                   route_class=TransactionalRoute)
+router = make_tenant_router("", ["access"])
 
 
 async def _user(db, actor: Actor, user_id: int):
@@ -76,14 +77,14 @@ async def create_role(body: RoleCreate, db: DB, response: Response,
 
 
 @router.get("/roles/{role_id}", response_model=RoleOut)
-async def get_role(role_id: int, db: DB,
+async def get_role(role_id: Id, db: DB,
                    actor: Annotated[Actor, Requires("roles.read")]) -> RoleOut:
     role = await _role(db, actor, role_id)
     return _role_out(role, await repo.holders_count(db, role.id))
 
 
 @router.patch("/roles/{role_id}", response_model=RoleOut)
-async def update_role(role_id: int, body: RoleUpdate, db: DB,
+async def update_role(role_id: Id, body: RoleUpdate, db: DB,
                       actor: Annotated[Actor, Requires("roles.manage")]) -> RoleOut:
     role = await service.update_role(db, actor=actor, role=await _role(db, actor, role_id),
                                      data=body)
@@ -91,7 +92,7 @@ async def update_role(role_id: int, body: RoleUpdate, db: DB,
 
 
 @router.delete("/roles/{role_id}", status_code=204)
-async def delete_role(role_id: int, db: DB,
+async def delete_role(role_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("roles.manage")]) -> Response:
     await service.delete_role(db, actor=actor, role=await _role(db, actor, role_id))
     return Response(status_code=204)
@@ -100,7 +101,7 @@ async def delete_role(role_id: int, db: DB,
 @router.get("/role-grants", response_model=Page[TenantGrantOut])
 async def list_role_grants(
     db: DB, page: Paging, actor: Annotated[Actor, Requires("users.access.read")],
-    role_id: int | None = None,
+    role_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     role: Annotated[str | None, Query(max_length=40, description='"operator"')] = None,
 ) -> Page[TenantGrantOut]:
     """OKI-10: which users hold which granted role, to mark them in the user list."""
@@ -115,7 +116,7 @@ async def list_role_grants(
 # --- a user's access -------------------------------------------------------------------------
 
 @router.get("/users/{user_id}/effective-access", response_model=EffectiveAccess)
-async def effective_access(user_id: int, db: DB,
+async def effective_access(user_id: Id, db: DB,
                            actor: Annotated[Actor, Requires("users.access.read")]
                            ) -> EffectiveAccess:
     """The resolved permissions and data scopes of every role the user holds."""
@@ -124,7 +125,7 @@ async def effective_access(user_id: int, db: DB,
 
 
 @router.get("/users/{user_id}/role-grants", response_model=list[GrantOut])
-async def list_grants(user_id: int, db: DB,
+async def list_grants(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.access.read")]) -> list[GrantOut]:
     user = await _user(db, actor, user_id)
     return [GrantOut(id=g.id, role=r.name if r else g.builtin, role_id=g.role_id,
@@ -132,7 +133,7 @@ async def list_grants(user_id: int, db: DB,
 
 
 @router.post("/users/{user_id}/role-grants", status_code=201, response_model=GrantOut)
-async def grant_role(user_id: int, body: GrantIn, db: DB, response: Response,
+async def grant_role(user_id: Id, body: GrantIn, db: DB, response: Response,
                      actor: Annotated[Actor, Requires("users.access.manage")]) -> GrantOut:
     """OKI-10/11: grant a role to a user, in the whole tenant or within one project."""
     user = await _user(db, actor, user_id)
@@ -146,7 +147,7 @@ async def grant_role(user_id: int, body: GrantIn, db: DB, response: Response,
 
 
 @router.delete("/users/{user_id}/role-grants/{grant_id}", status_code=204)
-async def revoke_grant(user_id: int, grant_id: int, db: DB,
+async def revoke_grant(user_id: Id, grant_id: Id, db: DB,
                        actor: Annotated[Actor, Requires("users.access.manage")]) -> Response:
     user = await _user(db, actor, user_id)
     await service.revoke_grant(db, actor=actor, user=user, grant_id=grant_id)
@@ -154,7 +155,7 @@ async def revoke_grant(user_id: int, grant_id: int, db: DB,
 
 
 @router.get("/users/{user_id}/permissions", response_model=OverridesOut)
-async def get_overrides(user_id: int, db: DB,
+async def get_overrides(user_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("users.access.read")]) -> OverridesOut:
     user = await _user(db, actor, user_id)
     grants, revokes = await repo.overrides_of(db, user.id)
@@ -162,7 +163,7 @@ async def get_overrides(user_id: int, db: DB,
 
 
 @router.put("/users/{user_id}/permissions", response_model=OverridesOut)
-async def set_overrides(user_id: int, body: OverridesIn, db: DB,
+async def set_overrides(user_id: Id, body: OverridesIn, db: DB,
                         actor: Annotated[Actor, Requires("users.access.manage")]
                         ) -> OverridesOut:
     """FCC-22/23: permissions granted to or revoked from one supervisor or agent."""
@@ -172,7 +173,7 @@ async def set_overrides(user_id: int, body: OverridesIn, db: DB,
 
 
 @router.get("/users/{user_id}/supervision", response_model=SupervisionOut)
-async def get_supervision(user_id: int, db: DB,
+async def get_supervision(user_id: Id, db: DB,
                           actor: Annotated[Actor, Requires("users.access.read")]
                           ) -> SupervisionOut:
     user = await _user(db, actor, user_id)
@@ -181,7 +182,7 @@ async def get_supervision(user_id: int, db: DB,
 
 
 @router.put("/users/{user_id}/supervision", response_model=SupervisionOut)
-async def set_supervision(user_id: int, body: SupervisionIn, db: DB,
+async def set_supervision(user_id: Id, body: SupervisionIn, db: DB,
                           actor: Annotated[Actor, Requires("users.access.manage")]
                           ) -> SupervisionOut:
     """FCC-22, DAK-10: the users and groups this supervisor sees and manages."""
@@ -193,7 +194,7 @@ async def set_supervision(user_id: int, body: SupervisionIn, db: DB,
 
 
 @router.get("/users/{user_id}/call-visibility", response_model=CallVisibilityOut)
-async def get_call_visibility(user_id: int, db: DB,
+async def get_call_visibility(user_id: Id, db: DB,
                               actor: Annotated[Actor, Requires("users.access.read")]
                               ) -> CallVisibilityOut:
     user = await _user(db, actor, user_id)
@@ -204,7 +205,7 @@ async def get_call_visibility(user_id: int, db: DB,
 
 
 @router.put("/users/{user_id}/call-visibility", response_model=CallVisibilityOut)
-async def set_call_visibility(user_id: int, body: CallVisibilityIn, db: DB,
+async def set_call_visibility(user_id: Id, body: CallVisibilityIn, db: DB,
                               actor: Annotated[Actor, Requires("users.access.manage")]
                               ) -> CallVisibilityOut:
     """SIPL-11: the extensions whose calls this person may see and listen to (empty: own)."""

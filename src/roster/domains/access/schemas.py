@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roster.core.schemas import IdRef
+
 Strict = ConfigDict(strict=True, extra="forbid")
 
 
@@ -39,8 +41,8 @@ class GrantIn(BaseModel):
     model_config = Strict
 
     role: str | None = Field(default=None, max_length=40)
-    role_id: int | None = None
-    project_id: int | None = None
+    role_id: IdRef | None = None
+    project_id: IdRef | None = None
 
 
 class GrantOut(BaseModel):
@@ -73,8 +75,8 @@ class SupervisionIn(BaseModel):
 
     model_config = Strict
 
-    users: list[int] = Field(default_factory=list, max_length=5000)
-    groups: list[int] = Field(default_factory=list, max_length=500)
+    users: list[IdRef] = Field(default_factory=list, max_length=5000)
+    groups: list[IdRef] = Field(default_factory=list, max_length=500)
 
 
 class SupervisionOut(BaseModel):

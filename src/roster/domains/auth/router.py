@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from roster.core.errors import not_found
 from roster.core.permissions import Actor, Public, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import Id, api_router
+from roster.core.routing import tenant_router as make_tenant_router
+from roster.core.uow import DB
 from roster.domains.auth import service
 from roster.domains.auth.schemas import (
     ApiTokenCreated,
@@ -20,9 +22,8 @@ from roster.domains.auth.schemas import (
 )
 from roster.domains.users import repository as users_repo
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=TransactionalRoute)
-tenant_router = APIRouter(prefix="/api/v1/tenants/{tenant}", tags=["auth"],
-                          route_class=TransactionalRoute)
+router = api_router("/auth", ["auth"])
+tenant_router = make_tenant_router("", ["auth"])
 
 
 def _token(issued: service.Issued) -> TokenOut:
@@ -87,7 +88,7 @@ async def _user(db, actor: Actor, user_id: int):
 
 
 @tenant_router.post("/users/{user_id}/revoke-sessions", status_code=204)
-async def revoke_sessions(user_id: int, db: DB,
+async def revoke_sessions(user_id: Id, db: DB,
                           actor: Annotated[Actor, Requires("users.sessions.manage")]) -> Response:
     """Sign a user out of every session."""
     await service.revoke_sessions(db, actor=actor, user=await _user(db, actor, user_id))
@@ -95,7 +96,7 @@ async def revoke_sessions(user_id: int, db: DB,
 
 
 @tenant_router.get("/users/{user_id}/lockout", response_model=LockoutOut)
-async def get_lockout(user_id: int, db: DB,
+async def get_lockout(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.sessions.manage")]) -> LockoutOut:
     failures, until = await service.lock_state(db, tenant=actor.tenant,
                                               user=await _user(db, actor, user_id))
@@ -103,7 +104,7 @@ async def get_lockout(user_id: int, db: DB,
 
 
 @tenant_router.delete("/users/{user_id}/lockout", status_code=204)
-async def unlock(user_id: int, db: DB,
+async def unlock(user_id: Id, db: DB,
                  actor: Annotated[Actor, Requires("users.sessions.manage")]) -> Response:
     """Lift a lock-out before it ends."""
     await service.unlock(db, tenant=actor.tenant, user=await _user(db, actor, user_id))
@@ -136,7 +137,7 @@ async def create_api_token(body: ApiTokenIn, db: DB, response: Response,
 
 
 @tenant_router.delete("/api-tokens/{token_id}", status_code=204)
-async def revoke_api_token(token_id: int, db: DB,
+async def revoke_api_token(token_id: Id, db: DB,
                            actor: Annotated[Actor, Requires("api_tokens.manage")]) -> Response:
     await service.revoke_api_token(db, actor=actor, token_id=token_id)
     return Response(status_code=204)

@@ -3,17 +3,18 @@ from __future__ import annotations
 import html
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
 from roster.core.errors import not_found
 from roster.core.permissions import Actor, Public, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import Id, api_router
+from roster.core.uow import DB
 from roster.domains.invitations import rules, service
 from roster.domains.invitations.schemas import Accepted, InvitationSent, RecoveryIn
 from roster.domains.users import repository as users_repo
 
-router = APIRouter(prefix="/api/v1", tags=["invitations"], route_class=TransactionalRoute)
+router = api_router("", ["invitations"])
 
 _STYLE = "body{font-family:sans-serif;max-width:28rem;margin:3rem auto}"
 
@@ -64,7 +65,7 @@ async def password_recovery(body: RecoveryIn, request: Request, db: DB,
 
 @router.post("/tenants/{tenant}/users/{user_id}/invitation", status_code=202,
              response_model=InvitationSent)
-async def resend_invitation(user_id: int, db: DB,
+async def resend_invitation(user_id: Id, db: DB,
                             actor: Annotated[Actor, Requires("users.create")]) -> InvitationSent:
     """Send the invitation again; the previous link stops working (OKI-40)."""
     user = await users_repo.get(db, actor, user_id)

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from roster.core.errors import not_found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
-from roster.core.uow import DB, TransactionalRoute
+from roster.core.routing import Id
+from roster.core.routing import tenant_router as make_tenant_router
+from roster.core.uow import DB
 from roster.domains.projects import repository as repo
 from roster.domains.projects import service
 from roster.domains.projects.schemas import (
@@ -18,8 +20,7 @@ from roster.domains.projects.schemas import (
     ProjectUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/tenants/{tenant}/projects", tags=["projects"],
-                   route_class=TransactionalRoute)
+router = make_tenant_router("/projects", ["projects"])
 
 
 async def _project(db, actor: Actor, project_id: int):
@@ -46,13 +47,13 @@ async def list_projects(db: DB, page: Paging,
 
 
 @router.get("/{project_id}", response_model=ProjectOut)
-async def get_project(project_id: int, db: DB,
+async def get_project(project_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("projects.read")]) -> ProjectOut:
     return ProjectOut.model_validate(await _project(db, actor, project_id))
 
 
 @router.patch("/{project_id}", response_model=ProjectOut)
-async def update_project(project_id: int, body: ProjectUpdate, db: DB,
+async def update_project(project_id: Id, body: ProjectUpdate, db: DB,
                          actor: Annotated[Actor, Requires("projects.manage")]) -> ProjectOut:
     project = await service.update_project(db, project=await _project(db, actor, project_id),
                                            data=body)
@@ -60,14 +61,14 @@ async def update_project(project_id: int, body: ProjectUpdate, db: DB,
 
 
 @router.delete("/{project_id}", status_code=204)
-async def delete_project(project_id: int, db: DB,
+async def delete_project(project_id: Id, db: DB,
                          actor: Annotated[Actor, Requires("projects.manage")]) -> Response:
     await service.delete_project(db, project=await _project(db, actor, project_id))
     return Response(status_code=204)
 
 
 @router.get("/{project_id}/members", response_model=list[ProjectMemberOut])
-async def list_members(project_id: int, db: DB,
+async def list_members(project_id: Id, db: DB,
                        actor: Annotated[Actor, Requires("projects.read")]
                        ) -> list[ProjectMemberOut]:
     project = await _project(db, actor, project_id)
@@ -76,7 +77,7 @@ async def list_members(project_id: int, db: DB,
 
 
 @router.post("/{project_id}/members", status_code=201, response_model=ProjectMemberOut)
-async def add_member(project_id: int, body: ProjectMemberIn, db: DB,
+async def add_member(project_id: Id, body: ProjectMemberIn, db: DB,
                      actor: Annotated[Actor, Requires("projects.manage")]) -> ProjectMemberOut:
     project = await _project(db, actor, project_id)
     await service.add_member(db, project=project, data=body)
@@ -84,8 +85,8 @@ async def add_member(project_id: int, body: ProjectMemberIn, db: DB,
 
 
 @router.delete("/{project_id}/members/{kind}/{object_id}", status_code=204)
-async def remove_member(project_id: int, kind: Literal["user", "group", "skill", "number"],
-                        object_id: int, db: DB,
+async def remove_member(project_id: Id, kind: Literal["user", "group", "skill", "number"],
+                        object_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("projects.manage")]) -> Response:
     await service.remove_member(db, project=await _project(db, actor, project_id), kind=kind,
                                 object_id=object_id)

@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roster.core.schemas import IdRef
+
 Strict = ConfigDict(strict=True, extra="forbid")
 
 
@@ -35,7 +37,7 @@ class ProjectMemberIn(BaseModel):
     model_config = Strict
 
     kind: Literal["user", "group", "skill", "number"]
-    id: int
+    id: IdRef
 
 
 class ProjectMemberOut(BaseModel):
