@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from roster.core.errors import not_found
 from roster.core.permissions import Actor, Public, Requires
-from roster.core.routing import Id, api_router
+from roster.core.routing import TENANT_PATH, Id, api_router
 from roster.core.uow import DB
 from roster.domains.invitations import rules, service
 from roster.domains.invitations.schemas import Accepted, InvitationSent, RecoveryIn
@@ -64,6 +64,7 @@ async def password_recovery(body: RecoveryIn, request: Request, db: DB,
 
 
 @router.post("/tenants/{tenant}/users/{user_id}/invitation", status_code=202,
+             dependencies=[TENANT_PATH],
              response_model=InvitationSent)
 async def resend_invitation(user_id: Id, db: DB,
                             actor: Annotated[Actor, Requires("users.create")]) -> InvitationSent:
