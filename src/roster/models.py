@@ -4,11 +4,14 @@ import roster.core.audit  # noqa: F401 - registers the audit hook
 from roster.db import Base
 from roster.domains.audit.models import AuditEntry
 from roster.domains.auth.models import AuthToken, Operator
+from roster.domains.devices.models import Device, TenantIce, UserNat
 from roster.domains.groups.models import Group, GroupMember
 from roster.domains.numbers.models import Number
 from roster.domains.skills.models import Skill, UserSkill
+from roster.domains.stations.models import AgentState, AgentStateChange, Station
 from roster.domains.tenants.models import Tenant
 from roster.domains.users.models import User
 
 __all__ = ["Base", "AuditEntry", "AuthToken", "Operator", "Group", "GroupMember", "Number",
-           "Skill", "UserSkill", "Tenant", "User"]
+           "Skill", "UserSkill", "Tenant", "User", "Device", "TenantIce", "UserNat",
+           "AgentState", "AgentStateChange", "Station"]

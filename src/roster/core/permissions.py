@@ -10,6 +10,7 @@ walks the router and fails for a route that declares neither.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -54,11 +55,15 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
 )
 # Permissions only a platform operator holds; no tenant role can be granted them.
 PLATFORM_ONLY: frozenset[str] = frozenset({"tenants.manage"})
+# Permissions of machine principals only (not in the catalogue: no role, operator or user can hold
+# them). "sip.callback": Kamailio handing a phone's feature code to Roster, authenticated by the
+# shared secret in settings (sip_callback_secret).
+SERVICE_PERMISSIONS: frozenset[str] = frozenset({"sip.callback"})
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "operator" | "user" | "api_token"
+    kind: str  # "operator" | "user" | "api_token" | "service"
     subject_id: int
     tenant_id: int | None
     permissions: frozenset[str]
@@ -111,12 +116,24 @@ async def authenticate(
 
     if credentials is None or not credentials.credentials:
         raise unauthorized()
-    principal = await principal_for_token(request.state.db, credentials.credentials)
+    principal = _service_principal(request, credentials.credentials) or await principal_for_token(
+        request.state.db, credentials.credentials)
     if principal is None:
         raise unauthorized()
     context.actor.set(principal.label())
     request.state.principal = principal
     return principal
+
+
+def _service_principal(request: Request, token: str) -> Principal | None:
+    """Kamailio, when the bearer token is the SIP callback secret; it holds only sip.callback."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        return None
+    secret = settings.resolved_sip_callback_secret()
+    if secret and hmac.compare_digest(token.encode(), secret.encode()):
+        return Principal("service", 0, None, frozenset({"sip.callback"}), extra={"name": "kamailio"})
+    return None
 
 
 async def _tenant_for(request: Request, principal: Principal) -> Tenant | None:
@@ -135,7 +152,7 @@ class RequiresPermission:
     """Dependency: an authenticated principal holding ``permission`` (401, then 404, then 403)."""
 
     def __init__(self, permission: str) -> None:
-        if permission not in ALL_PERMISSIONS:
+        if permission not in ALL_PERMISSIONS | SERVICE_PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
         self.permission = permission
 
