@@ -126,7 +126,7 @@ def runtime_dir(settings: Settings) -> Path:
     return (settings.kamailio_runtime_dir or settings.data_dir / "kamailio").resolve()
 
 
-def config_values(settings: Settings) -> dict[str, Any]:
+def config_values(settings: Settings, auth_table: str = rules.AUTH_TABLE) -> dict[str, Any]:
     db_module, db_url = rules.kamailio_db_url(settings.resolved_database_url())
     base = (settings.sip_callback_base_url or settings.public_base_url).rstrip("/")
     return {
@@ -135,7 +135,7 @@ def config_values(settings: Settings) -> dict[str, Any]:
                              "db_set_readonly would make location read-only too)"
                              if db_module == "db_sqlite" else ""),
         "sip_port": settings.kamailio_sip_port, "http_port": settings.kamailio_http_port,
-        "auth_table": rules.AUTH_TABLE, "roster_url": f"{base}/api/v1",
+        "auth_table": auth_table, "roster_url": f"{base}/api/v1",
         "roster_token": settings.resolved_sip_callback_secret(),
         "runtime_dir": str(runtime_dir(settings)),
         "children": rules.kamailio_children(db_module, settings.kamailio_children),
@@ -143,8 +143,8 @@ def config_values(settings: Settings) -> dict[str, Any]:
     }
 
 
-def render_config(settings: Settings) -> str:
-    return rules.render(template(), config_values(settings))
+def render_config(settings: Settings, auth_table: str = rules.AUTH_TABLE) -> str:
+    return rules.render(template(), config_values(settings, auth_table))
 
 
 @dataclass
@@ -164,11 +164,13 @@ class KamailioFiles:
         return self.dir / "kamailio.log"
 
 
-def prepare(settings: Settings) -> tuple[KamailioFiles, list[str]]:
-    """Write the configuration (mode 0600: it holds the callback secret); the command to run."""
+def prepare(settings: Settings, auth_table: str = rules.AUTH_TABLE
+            ) -> tuple[KamailioFiles, list[str]]:
+    """Write the configuration (mode 0600: it holds the callback secret); the command to run.
+    ``auth_table`` is only changed by the benchmark (Kamailio's stock ``subscriber``)."""
     files = KamailioFiles(runtime_dir(settings))
     files.dir.mkdir(parents=True, exist_ok=True)
-    files.cfg.write_text(render_config(settings))
+    files.cfg.write_text(render_config(settings, auth_table))
     files.cfg.chmod(0o600)
     check = subprocess.run([settings.kamailio_binary, "-c", "-f", str(files.cfg)],
                            capture_output=True, text=True)
@@ -197,9 +199,9 @@ def wait_ready(settings: Settings, proc: subprocess.Popen | None = None,
     raise RuntimeError(f"Kamailio did not answer on {url} within {timeout} s")
 
 
-def start(settings: Settings) -> tuple[int, KamailioFiles]:
+def start(settings: Settings, auth_table: str = rules.AUTH_TABLE) -> tuple[int, KamailioFiles]:
     """Start Kamailio in the background on 127.0.0.1 and wait until it answers."""
-    files, cmd = prepare(settings)
+    files, cmd = prepare(settings, auth_table)
     with files.log.open("ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
