@@ -227,6 +227,7 @@ def sip_run() -> None:
     from roster.domains.sip.service import prepare
 
     settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     try:
         files, cmd = prepare(settings)
@@ -244,6 +245,7 @@ def sip_start() -> None:
     from roster.domains.sip.service import start
 
     settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     try:
         pid, files = start(settings)
