@@ -127,10 +127,12 @@ async def authenticate(
 
 def _service_principal(request: Request, token: str) -> Principal | None:
     """Kamailio, when the bearer token is the SIP callback secret; it holds only sip.callback."""
-    settings = getattr(request.app.state, "settings", None)
-    if settings is None:
-        return None
-    secret = settings.resolved_sip_callback_secret()
+    state = request.app.state
+    secret = getattr(state, "sip_callback_secret", None)
+    if secret is None:  # resolved once per app: it may be read from <data_dir>/sip-callback.key
+        settings = getattr(state, "settings", None)
+        secret = state.sip_callback_secret = (settings.resolved_sip_callback_secret()
+                                              if settings is not None else "")
     if secret and hmac.compare_digest(token.encode(), secret.encode()):
         return Principal("service", 0, None, frozenset({"sip.callback"}), extra={"name": "kamailio"})
     return None
