@@ -83,6 +83,8 @@ class Principal:
         return self.subject_id if self.kind in ("user", "api_token") else None
 
     def label(self) -> str:
+        if self.kind == "service":
+            return f"service:{self.extra.get('name', self.subject_id)}"
         return f"{self.kind}:{self.subject_id}"
 
     def can(self, permission: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
@@ -228,17 +229,32 @@ async def feature_code(db: AsyncSession, *, domain: str, extension: str,
     tenant = await repo.tenant_by_domain(db, domain)
     if tenant is None or not tenant.active:
         raise not_found("line")
+    # Only users' lines are SIP accounts (the sip_subscriber view): the caller is the user.
     user = await repo.line_user(db, tenant.id, extension)
     if user is None or not user.sip_ha1:
-        station = await repo.by_extension(db, tenant.id, extension)
-        user = await db.get(User, station.agent_id) if station and station.agent_id else None
-    if user is None:
         raise not_found("line")
     if not user.active:
         raise Problem(403, "Forbidden", "The user is not active.", code="user_inactive")
     if state is None:
         raise Problem(404, "Not found", "Unknown feature code.", code="unknown_feature_code")
+    if not await _registered(extension, tenant.sip_domain):
+        raise Problem(403, "Forbidden", "The extension is not registered.", code="not_registered")
     return user, await change_state(db, tenant=tenant, user=user, state=state, source="phone")
+
+
+async def _registered(extension: str, sip_domain: str) -> bool:
+    """Kamailio checked the caller is registered before calling; check again when the registrar
+    is configured, so a replayed or forged callback for an unregistered line changes nothing."""
+    from roster.domains.sip import service as sip
+
+    reg = sip.registrar()
+    if reg is None:
+        return True
+    try:
+        return bool(await reg.contacts(f"{extension}@{sip_domain}"))
+    except (httpx.HTTPError, sip.RegistrarError):
+        raise Problem(503, "Registrar unavailable", "Cannot check the registration.",
+                      code="registrar_unavailable") from None
 
 
 async def _on_user_updated(db: AsyncSession, *, tenant: Tenant, user: User, before: dict) -> None:
