@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster import models  # noqa: F401 - complete metadata
-from roster.app import subscribers
 from roster.config import get_settings
 from roster.core import context, events
 from roster.core.errors import Problem, problem_from_integrity_error
@@ -36,7 +35,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(sip_app, name="sip")
 app.add_typer(agents_app, name="agents")
 T = TypeVar("T")
-subscribers()
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -54,6 +52,9 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """One transaction per command, committed here (the edge); effects run after commit."""
 
     async def _main() -> T:
+        from roster.app import subscribers
+
+        subscribers()  # registrar clean-up, default devices: the same reactions as the API
         engine = create_engine(get_settings().resolved_database_url())
         try:
             async with create_sessionmaker(engine)() as session:
