@@ -26,3 +26,11 @@ lint: setup
 
 bench: setup
 	$(UV) run python bench/create_users.py
+
+# Kamailio on 127.0.0.1 against Roster's database (docs/sip.md); Ctrl-C stops it.
+.PHONY: sip bench-sip
+sip: setup
+	$(UV) run roster sip run
+
+bench-sip: setup
+	$(UV) run python bench/sip_register.py

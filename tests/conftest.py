@@ -17,6 +17,9 @@ os.environ["ROSTER_DATA_DIR"] = str(_DATA)
 os.environ["ROSTER_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ.setdefault("ROSTER_ARGON2_TIME_COST", "1")
 os.environ.setdefault("ROSTER_ARGON2_MEMORY_KIB", "8192")
+# In-process API tests run without Kamailio; tests/sip serve the app with a real registrar URL.
+os.environ["ROSTER_KAMAILIO_RPC_URL"] = "off"
+os.environ.setdefault("ROSTER_SIP_CALLBACK_SECRET", "test-sip-callback-secret")
 
 
 def _free_port() -> int:

@@ -16,21 +16,36 @@ from roster.db import create_engine, create_sessionmaker
 log = logging.getLogger("roster")
 
 
+def subscribers() -> None:
+    """Import the domains that react to other domains' events (sessions, invitations, projects,
+    registrar clean-up, default devices), so every edge gets the same reactions."""
+    import roster.domains.access.service  # noqa: F401
+    import roster.domains.auth.service  # noqa: F401
+    import roster.domains.devices.service  # noqa: F401
+    import roster.domains.invitations.service  # noqa: F401
+    import roster.domains.projects.service  # noqa: F401
+    import roster.domains.sip.service  # noqa: F401
+    import roster.domains.stations.service  # noqa: F401
+
+
 def routers() -> list:
     from roster.domains.access.router import router as access
     from roster.domains.audit.router import router as audit
     from roster.domains.auth.router import router as auth
     from roster.domains.auth.router import tenant_router as auth_tenant
+    from roster.domains.devices.router import router as devices
     from roster.domains.groups.router import router as groups
     from roster.domains.invitations.router import router as invitations
     from roster.domains.numbers.router import router as numbers
     from roster.domains.projects.router import router as projects
+    from roster.domains.sip.router import router as sip
     from roster.domains.skills.router import router as skills
+    from roster.domains.stations.router import agents, feature_codes, stations
     from roster.domains.tenants.router import router as tenants
     from roster.domains.users.router import router as users
 
     return [tenants, users, skills, groups, numbers, audit, auth, auth_tenant, access, projects,
-            invitations]
+            invitations, devices, stations, agents, sip, feature_codes]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     errors.install(app)
+    subscribers()
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):

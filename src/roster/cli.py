@@ -26,10 +26,14 @@ admin = typer.Typer(help="Platform administration.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants.", no_args_is_help=True)
 user_app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+sip_app = typer.Typer(help="Kamailio, the SIP registrar, on Roster's database.", no_args_is_help=True)
+agents_app = typer.Typer(help="Agents' state.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
+app.add_typer(sip_app, name="sip")
+app.add_typer(agents_app, name="agents")
 T = TypeVar("T")
 
 
@@ -48,9 +52,9 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """One transaction per command, committed here (the edge); effects run after commit."""
 
     async def _main() -> T:
-        from roster.app import routers
+        from roster.app import subscribers
 
-        routers()  # imports every domain, so their signal subscribers (access, mail) run here too
+        subscribers()  # the same reactions to events as the API (access, mail, registrar, devices)
         engine = create_engine(get_settings().resolved_database_url())
         try:
             async with create_sessionmaker(engine)() as session:
@@ -206,6 +210,67 @@ def user_show(tenant: str, user_id: int) -> None:
         return out
 
     typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
+
+
+@sip_app.command("config")
+def sip_config() -> None:
+    """Print Kamailio's configuration rendered from the settings."""
+    from roster.domains.sip.service import render_config
+
+    typer.echo(render_config(get_settings()))
+
+
+@sip_app.command("run")
+def sip_run() -> None:
+    """Run Kamailio in the foreground on 127.0.0.1 against Roster's database (Ctrl-C stops it)."""
+    import os
+
+    from roster.domains.sip.service import prepare
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate()
+    try:
+        files, cmd = prepare(settings)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    typer.echo(f"kamailio: SIP udp:127.0.0.1:{settings.kamailio_sip_port}, "
+               f"JSON-RPC http://127.0.0.1:{settings.kamailio_http_port}/RPC ({files.cfg})",
+               err=True)
+    os.execvp(cmd[0], cmd)
+
+
+@sip_app.command("start")
+def sip_start() -> None:
+    """Start Kamailio in the background and wait until it answers."""
+    from roster.domains.sip.service import start
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate()
+    try:
+        pid, files = start(settings)
+    except RuntimeError as exc:
+        _fail(str(exc))
+    typer.echo(f"kamailio started (pid {pid}); log {files.log}")
+
+
+@sip_app.command("stop")
+def sip_stop() -> None:
+    """Stop the Kamailio started with `roster sip start`."""
+    from roster.domains.sip.service import stop
+
+    typer.echo("kamailio stopped" if stop(get_settings()) else "kamailio was not running")
+
+
+@agents_app.command("end-of-day")
+def agents_end_of_day() -> None:
+    """Log out every agent with daily login still logged in from an earlier day (FCC-4; cron)."""
+    from roster.core import clock
+    from roster.domains.stations.service import end_of_day_logout
+
+    count = run_in_transaction(lambda db: end_of_day_logout(db, clock.now()))
+    typer.echo(f"logged out {count} agent(s)")
 
 
 @app.command()

@@ -31,10 +31,24 @@ class Settings(BaseSettings):
     greeting_max_bytes: int = 5 * 1024 * 1024
     avatar_max_bytes: int = 2 * 1024 * 1024
     avatar_max_side: int = 512
+    # Kamailio's JSON-RPC (POST .../RPC). Empty: http://127.0.0.1:<kamailio_http_port>/RPC;
+    # "off": registrations are not dropped after user changes (tests without Kamailio).
     kamailio_rpc_url: str = ""
     kamailio_sip_port: int = 5060
     kamailio_http_port: int = 5071
     kamailio_ws_url: str = ""
+    # Bearer secret Kamailio sends to POST /api/v1/sip/feature-code. When unset it is generated
+    # once into <data_dir>/sip-callback.key, which `roster sip` renders into Kamailio's config.
+    sip_callback_secret: str = ""
+    # Where Kamailio reaches Roster's API (http_client); loopback only.
+    sip_callback_base_url: str = ""
+    # Kamailio worker processes. On SQLite 1 is used whatever this says: db_sqlite 5.6 has no
+    # busy timeout, so two Kamailio writers to the same file fail with "database is locked".
+    kamailio_children: int = Field(default=4, ge=1, le=32)
+    kamailio_runtime_dir: Path | None = None
+    kamailio_binary: str = "kamailio"
+    kamailio_module_path: str = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+    kamailio_log_level: int = Field(default=2, ge=-5, le=4)
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19456, ge=1024)
 
@@ -42,6 +56,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'roster.db').resolve()}"
+
+    def resolved_rpc_url(self) -> str | None:
+        if self.kamailio_rpc_url == "off":
+            return None
+        return self.kamailio_rpc_url or f"http://127.0.0.1:{self.kamailio_http_port}/RPC"
+
+    def resolved_sip_callback_secret(self) -> str:
+        if self.sip_callback_secret:
+            return self.sip_callback_secret
+        path = self.data_dir / "sip-callback.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def resolved_secret_key(self) -> bytes:
         if self.secret_key:

@@ -11,15 +11,18 @@ from roster.domains.access.models import (
 )
 from roster.domains.audit.models import AuditEntry
 from roster.domains.auth.models import AddressFailures, AuthToken, LoginLock, Operator
+from roster.domains.devices.models import Device, TenantIce, UserNat
 from roster.domains.groups.models import Group, GroupMember
 from roster.domains.invitations.models import AccessKey
 from roster.domains.numbers.models import Number
 from roster.domains.projects.models import Project, ProjectMember
 from roster.domains.skills.models import Skill, UserSkill
+from roster.domains.stations.models import AgentState, AgentStateChange, Station
 from roster.domains.tenants.models import Tenant
 from roster.domains.users.models import User
 
 __all__ = ["Base", "AuditEntry", "AuthToken", "Operator", "Group", "GroupMember", "Number",
            "Skill", "UserSkill", "Tenant", "User", "AccessKey", "AddressFailures", "LoginLock",
            "CallVisibility", "PermissionOverride", "Role", "RoleGrant", "SupervisorAssignment",
-           "Project", "ProjectMember"]
+           "Project", "ProjectMember", "Device", "TenantIce", "UserNat", "AgentState",
+           "AgentStateChange", "Station"]

@@ -10,6 +10,7 @@ walks the router and fails for a route that declares neither.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -55,11 +56,15 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
 )
 # Permissions only a platform operator holds; no tenant role can be granted them.
 PLATFORM_ONLY: frozenset[str] = frozenset({"tenants.manage"})
+# Permissions of machine principals only (not in the catalogue: no role, operator or user can hold
+# them). "sip.callback": Kamailio handing a phone's feature code to Roster, authenticated by the
+# shared secret in settings (sip_callback_secret).
+SERVICE_PERMISSIONS: frozenset[str] = frozenset({"sip.callback"})
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "operator" | "user" | "api_token"
+    kind: str  # "operator" | "user" | "api_token" | "service"
     subject_id: int
     tenant_id: int | None
     permissions: frozenset[str]
@@ -79,6 +84,8 @@ class Principal:
         return self.subject_id if self.kind in ("user", "api_token") else None
 
     def label(self) -> str:
+        if self.kind == "service":
+            return f"service:{self.extra.get('name', self.subject_id)}"
         return f"{self.kind}:{self.subject_id}"
 
     def can(self, permission: str) -> bool:
@@ -112,12 +119,26 @@ async def authenticate(
 
     if credentials is None or not credentials.credentials:
         raise unauthorized()
-    principal = await principal_for_token(request.state.db, credentials.credentials)
+    principal = _service_principal(request, credentials.credentials) or await principal_for_token(
+        request.state.db, credentials.credentials)
     if principal is None:
         raise unauthorized()
     context.actor.set(principal.label())
     request.state.principal = principal
     return principal
+
+
+def _service_principal(request: Request, token: str) -> Principal | None:
+    """Kamailio, when the bearer token is the SIP callback secret; it holds only sip.callback."""
+    state = request.app.state
+    secret = getattr(state, "sip_callback_secret", None)
+    if secret is None:  # resolved once per app: it may be read from <data_dir>/sip-callback.key
+        settings = getattr(state, "settings", None)
+        secret = state.sip_callback_secret = (settings.resolved_sip_callback_secret()
+                                              if settings is not None else "")
+    if secret and hmac.compare_digest(token.encode(), secret.encode()):
+        return Principal("service", 0, None, frozenset({"sip.callback"}), extra={"name": "kamailio"})
+    return None
 
 
 async def _tenant_for(request: Request, principal: Principal) -> Tenant | None:
@@ -136,7 +157,7 @@ class RequiresPermission:
     """Dependency: an authenticated principal holding ``permission`` (401, then 404, then 403)."""
 
     def __init__(self, permission: str) -> None:
-        if permission not in ALL_PERMISSIONS:
+        if permission not in ALL_PERMISSIONS | SERVICE_PERMISSIONS:
             raise ValueError(f"unknown permission {permission!r}")
         self.permission = permission
 

@@ -1,0 +1,34 @@
+"""Statements over devices, NAT settings and ICE servers."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roster.core.errors import register_unique
+from roster.domains.devices.models import Device, TenantIce, UserNat
+
+register_unique("uq_devices_user_id_kind_target", "target", "device_exists",
+                "The user already has this device.")
+
+
+async def of_user(db: AsyncSession, user_id: int) -> list[Device]:
+    stmt = select(Device).where(Device.user_id == user_id).order_by(Device.id)
+    return list((await db.execute(stmt)).scalars())
+
+
+async def get(db: AsyncSession, user_id: int, device_id: int) -> Device | None:
+    stmt = select(Device).where(Device.user_id == user_id, Device.id == device_id)
+    return (await db.execute(stmt)).scalar()
+
+
+async def count(db: AsyncSession, user_id: int) -> int:
+    return (await db.execute(select(func.count()).where(Device.user_id == user_id))).scalar_one()
+
+
+async def nat(db: AsyncSession, user_id: int) -> UserNat | None:
+    return await db.get(UserNat, user_id)
+
+
+async def ice(db: AsyncSession, tenant_id: int) -> TenantIce | None:
+    return await db.get(TenantIce, tenant_id)

@@ -1,0 +1,112 @@
+"""Pure rules of devices and ring chains (OKI-20, DAK-20, WEB-21, WEB-22)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from roster.core.errors import FieldError
+from roster.domains.users.rules import normalize_number
+
+# Line kinds register with the user's own SIP account (extension@domain); forwarding kinds ring
+# a phone number.
+LINE_KINDS = ("web_workplace", "sip_phone", "mobile_app")
+FORWARD_KINDS = ("work_number", "personal_number")
+KINDS = LINE_KINDS + FORWARD_KINDS
+MAX_RING_AFTER_S = 120
+MAX_DEVICES = 10
+MAX_ICE_SERVERS = 10
+ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+def check_device(*, kind: str, target: str | None, ring_after_s: int | None, region: str,
+                 has_extension: bool) -> tuple[str | None, list[FieldError]]:
+    """The stored target of a device and every error of its fields."""
+    errors: list[FieldError] = []
+    stored: str | None = None
+    if kind in LINE_KINDS:
+        if target:
+            errors.append(FieldError("target", "target_not_allowed",
+                                     "A line device rings the user's own extension; give no target."))
+        if not has_extension:
+            errors.append(FieldError("kind", "extension_required",
+                                     "A SIP device needs the user to have an extension (WEB-20)."))
+    elif kind in FORWARD_KINDS:
+        if not target:
+            errors.append(FieldError("target", "required", "A forwarding device needs a number."))
+        else:
+            # validated like every other number of the user form
+            stored, errs = normalize_number(target, region, "target")
+            errors.extend(errs)
+    else:
+        errors.append(FieldError("kind", "invalid_choice", f"Kind must be one of {', '.join(KINDS)}."))
+    if ring_after_s is not None and not 0 <= ring_after_s <= MAX_RING_AFTER_S:
+        errors.append(FieldError("ring_after_s", "out_of_range",
+                                 f"Ring after 0 to {MAX_RING_AFTER_S} seconds."))
+    return stored, errors
+
+
+def default_device_kind(communication_means: Sequence[str] | None) -> str:
+    """WEB-21: the device a telephony user gets when saved with an extension: the first line kind
+    among its communication means (OKI-20 recommends the web workplace), else a SIP phone."""
+    for mean in communication_means or ():
+        if mean in LINE_KINDS:
+            return mean
+    return "sip_phone"
+
+
+@dataclass(frozen=True)
+class ChainDevice:
+    id: int
+    kind: str
+    target: str | None
+    ring_after_s: int
+    position: int
+    enabled: bool
+
+
+def ring_chain(devices: Iterable[ChainDevice]) -> list[ChainDevice]:
+    """Devices in the order they start ringing: by delay, then position, then age."""
+    return sorted(devices, key=lambda d: (d.ring_after_s, d.position, d.id))
+
+
+def ring_plan(devices: Iterable[ChainDevice], *, extension: str | None, sip_domain: str,
+              active: bool) -> list[dict[str, Any]]:
+    """DAK-20: the steps a PBX follows, each a delay and the devices that start ringing then.
+    Disabled devices, and line devices of a user without a line, are left out."""
+    if not active:
+        return []
+    steps: dict[int, list[dict[str, Any]]] = {}
+    for d in ring_chain(devices):
+        if not d.enabled:
+            continue
+        if d.kind in LINE_KINDS:
+            if not extension:
+                continue
+            uri = f"sip:{extension}@{sip_domain}"
+        else:
+            uri = f"tel:{d.target}"
+        steps.setdefault(d.ring_after_s, []).append(
+            {"device_id": d.id, "kind": d.kind, "uri": uri})
+    return [{"after_s": after, "devices": devs} for after, devs in steps.items()]
+
+
+def check_ice_servers(servers: Sequence[dict[str, Any]]) -> list[FieldError]:
+    """WEB-22: STUN/TURN URLs by scheme; a TURN server needs a username and a credential."""
+    errors: list[FieldError] = []
+    if len(servers) > MAX_ICE_SERVERS:
+        errors.append(FieldError("servers", "too_many", f"At most {MAX_ICE_SERVERS} servers."))
+    for i, server in enumerate(servers):
+        urls = server.get("urls") or []
+        if not urls:
+            errors.append(FieldError(f"servers.{i}.urls", "required", "Give at least one URL."))
+        for url in urls:
+            if not url.startswith(ICE_SCHEMES):
+                errors.append(FieldError(f"servers.{i}.urls", "invalid_ice_url",
+                                         "An ICE URL starts with stun:, stuns:, turn: or turns:."))
+            elif url.startswith(("turn:", "turns:")) and not (
+                    server.get("username") and server.get("credential")):
+                errors.append(FieldError(f"servers.{i}", "turn_credentials_required",
+                                         "A TURN server needs a username and a credential."))
+    return errors

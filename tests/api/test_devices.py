@@ -1,0 +1,110 @@
+"""Devices, ring chains, NAT and the web-phone configuration over the API
+(OKI-20, DAK-20, WEB-21, WEB-22)."""
+
+from __future__ import annotations
+
+from tests.factories import make_user, sip_password
+
+
+async def test_web21_default_device_when_saved_with_an_extension(client, api, tenant):
+    """WEB-21: a telephony user gets its default device automatically; none without extension."""
+    plain = await make_user(client, api)
+    assert (await client.get(f"{api}/users/{plain['id']}/devices")).json() == []
+
+    r = await client.patch(f"{api}/users/{plain['id']}",
+                           json={"extension": "301", "sip_password": sip_password(),
+                                 "communication_means": ["web_workplace"]})
+    assert r.status_code == 200, r.text
+    devices = (await client.get(f"{api}/users/{plain['id']}/devices")).json()
+    assert devices == [{"id": devices[0]["id"], "kind": "web_workplace",
+                        "target": f"301@{tenant['sip_domain']}", "ring_after_s": 0,
+                        "position": 0, "enabled": True, "is_default": True}]
+
+    user = await make_user(client, api, extension="302", sip_password=sip_password())
+    devices = (await client.get(f"{api}/users/{user['id']}/devices")).json()
+    assert [d["kind"] for d in devices] == ["sip_phone"]
+
+
+async def test_dak20_ring_chain_desk_phone_then_mobile(client, api, tenant):
+    """DAK-20, OKI-20: desk phone first, the mobile after 10 s; numbers validated and normalised."""
+    user = await make_user(client, api, extension="310", sip_password=sip_password())
+    base = f"{api}/users/{user['id']}/devices"
+    r = await client.post(base, json={"kind": "personal_number", "target": "601 234 567",
+                                      "ring_after_s": 10})
+    assert r.status_code == 201, r.text
+    assert r.json()["target"] == "+48601234567"
+    assert r.headers["location"].endswith(f"/devices/{r.json()['id']}")
+    mobile = r.json()
+    r = await client.post(base, json={"kind": "work_number", "target": "22 555 66 77",
+                                      "ring_after_s": 30, "enabled": False})
+    assert r.status_code == 201, r.text
+
+    plan = (await client.get(f"{api}/users/{user['id']}/ring-plan")).json()
+    assert plan["user_id"] == user["id"]
+    assert [(s["after_s"], [d["uri"] for d in s["devices"]]) for s in plan["steps"]] == [
+        (0, [f"sip:310@{tenant['sip_domain']}"]), (10, ["tel:+48601234567"])]
+
+    r = await client.patch(f"{base}/{mobile['id']}", json={"ring_after_s": 5})
+    assert r.status_code == 200 and r.json()["ring_after_s"] == 5
+    r = await client.delete(f"{base}/{mobile['id']}")
+    assert r.status_code == 204
+    assert len((await client.get(base)).json()) == 2
+
+
+async def test_oki20_bad_devices_are_refused(client, api):
+    user = await make_user(client, api)
+    base = f"{api}/users/{user['id']}/devices"
+    cases = [
+        ({"kind": "work_number", "target": "12"}, "invalid_number"),
+        ({"kind": "work_number"}, "required"),
+        ({"kind": "sip_phone"}, "extension_required"),
+        ({"kind": "personal_number", "target": "601234567", "ring_after_s": 999}, "out_of_range"),
+        ({"kind": "fax", "target": "601234567"}, "invalid_choice"),
+    ]
+    for body, code in cases:
+        r = await client.post(base, json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert code in {e["code"] for e in r.json()["errors"]}, (body, r.text)
+    ok = await client.post(base, json={"kind": "work_number", "target": "601234567"})
+    assert ok.status_code == 201
+    dup = await client.post(base, json={"kind": "work_number", "target": "+48 601 234 567"})
+    assert dup.status_code == 409 and dup.json()["code"] == "device_exists"
+    assert len((await client.get(base)).json()) == 1
+
+
+async def test_devices_of_another_tenants_user_are_404(client, api):
+    user = await make_user(client, api)
+    r = await client.post("/api/v1/tenants", json={"slug": "other-dev-" + str(user["id"]),
+                                                   "name": "o", "sip_domain": f"o{user['id']}.example"})
+    other = r.json()["slug"]
+    r = await client.get(f"/api/v1/tenants/{other}/users/{user['id']}/devices")
+    assert r.status_code == 404
+
+
+async def test_web22_nat_ice_servers_and_webphone_config(client, api, tenant):
+    """WEB-22: STUN/TURN per user, ICE servers per tenant, never the SIP password."""
+    password = sip_password()
+    user = await make_user(client, api, extension="320", sip_password=password)
+    servers = [{"urls": ["stun:stun.example.net:3478"]},
+               {"urls": ["turn:turn.example.net:3478"], "username": "u", "credential": "c"}]
+    r = await client.put(f"{api}/ice-servers", json={"servers": servers})
+    assert r.status_code == 200, r.text
+    bad = await client.put(f"{api}/ice-servers", json={"servers": [{"urls": ["turn:x"]}]})
+    assert bad.status_code == 422
+
+    cfg = await client.get(f"{api}/users/{user['id']}/webphone-config")
+    assert cfg.status_code == 200, cfg.text
+    body = cfg.json()
+    assert body["sip_uri"] == f"sip:320@{tenant['sip_domain']}"
+    assert body["authorization_user"] == "320" and body["realm"] == tenant["sip_domain"]
+    assert body["stun_turn"] is True and len(body["ice_servers"]) == 2
+    assert password not in cfg.text and "sip_password" not in body
+
+    r = await client.put(f"{api}/users/{user['id']}/nat", json={"stun_turn": False})
+    assert r.status_code == 200 and r.json() == {"stun_turn": False}
+    body = (await client.get(f"{api}/users/{user['id']}/webphone-config")).json()
+    assert body["stun_turn"] is False and body["ice_servers"] == []
+
+    no_line = await make_user(client, api)
+    r = await client.get(f"{api}/users/{no_line['id']}/webphone-config")
+    assert r.status_code == 409 and r.json()["code"] == "no_sip_line"

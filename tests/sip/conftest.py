@@ -1,0 +1,165 @@
+"""Real SIP: Kamailio on Roster's test database (PostgreSQL and SQLite, via ``backend``), the app
+served by uvicorn so Kamailio's http_client can reach it, and sipp as the phone. Everything binds
+to 127.0.0.1 on free ports.
+
+Without kamailio or sipp these tests skip with a reason; with ROSTER_REQUIRE_SIP=1 they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from roster.config import Settings
+from tests.conftest import _DATA
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+CALLBACK_SECRET = os.environ["ROSTER_SIP_CALLBACK_SECRET"]
+
+
+def _tools() -> None:
+    missing = [t for t in ("kamailio", "sipp") if shutil.which(t) is None]
+    if missing:
+        reason = f"SIP tests need {' and '.join(missing)} on PATH"
+        if os.environ.get("ROSTER_REQUIRE_SIP") == "1":
+            pytest.fail(reason + " (ROSTER_REQUIRE_SIP=1)")
+        pytest.skip(reason)
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_sip_port() -> int:
+    """A port free for both UDP (SIP) and TCP, so Kamailio's listeners can take it."""
+    while True:
+        port = free_port(socket.SOCK_DGRAM)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+
+
+@dataclass
+class Stack:
+    backend: str
+    api_base: str
+    rpc_url: str
+    sip_port: int
+    work: Path
+
+    def rpc(self, method: str, *params) -> dict:
+        body = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1}
+        return httpx.post(self.rpc_url, json=body, timeout=5).json()
+
+    def contacts(self, aor: str) -> list[dict]:
+        result = self.rpc("ul.lookup", "location", aor).get("result") or {}
+        return result.get("Contacts", [])
+
+    def sipp(self, scenario: str, ext: str, domain: str, password: str, *extra: str,
+             name: str = "run") -> tuple[int, str]:
+        """Run one sipp call; its exit code (0: the scenario went as written) and its log."""
+        out = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.work))
+        csv = out / "account.csv"
+        csv.write_text("SEQUENTIAL\n"
+                       f"{ext};{domain};[authentication username={ext} password={password}];"
+                       f"{password}\n")
+        cmd = ["sipp", "-sf", str(SCENARIOS / scenario), "-inf", str(csv), "-i", "127.0.0.1",
+               "-p", str(free_port(socket.SOCK_DGRAM)), f"127.0.0.1:{self.sip_port}", "-m", "1",
+               "-nostdin", "-timeout", "15s", "-timeout_error", "-trace_logs",
+               "-log_file", str(out / "logs.log"), "-trace_err", "-error_file",
+               str(out / "errors.log"), *extra]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, cwd=out)
+        log = (out / "logs.log").read_text() if (out / "logs.log").exists() else ""
+        return proc.returncode, log + proc.stdout[-2000:]
+
+    def register(self, ext: str, domain: str, password: str) -> int:
+        return self.sipp("register_auth.xml", ext, domain, password, name=f"reg-{ext}")[0]
+
+    def register_refused(self, ext: str, domain: str, password: str) -> int:
+        return self.sipp("register_expect_fail.xml", ext, domain, password,
+                         name=f"refused-{ext}")[0]
+
+    def dial(self, ext: str, domain: str, password: str, code: str,
+             register: bool = True) -> str:
+        """Dial a feature code; the final SIP answer, e.g. "603 Feature Code Accepted"."""
+        scenario = "feature_code.xml" if register else "invite_feature.xml"
+        rc, log = self.sipp(scenario, ext, domain, password, "-key", "code",
+                            code.replace("#", "%23"), name=f"dial-{ext}")
+        match = re.search(r"FINAL (\d{3}) ([^\n]*?) ext=", log)
+        assert match, f"sipp rc={rc}: {log}"
+        return f"{match.group(1)} {match.group(2)}"
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@pytest.fixture(scope="session")
+def sip_stack(backend) -> Iterator[Stack]:
+    """Kamailio + the served app on the backend's database, for the whole session."""
+    _tools()
+    from roster.domains.sip import service as sip
+
+    work = Path(tempfile.mkdtemp(prefix=f"sip-{backend.name}-", dir=_DATA))
+    app_port, http_port, sip_port = free_port(), free_port(), free_sip_port()
+    settings = Settings(
+        database_url=backend.url, data_dir=_DATA, kamailio_sip_port=sip_port,
+        kamailio_http_port=http_port, kamailio_rpc_url=f"http://127.0.0.1:{http_port}/RPC",
+        sip_callback_base_url=f"http://127.0.0.1:{app_port}", sip_callback_secret=CALLBACK_SECRET,
+        kamailio_runtime_dir=work / "kamailio", kamailio_children=2, kamailio_log_level=2)
+    env = dict(os.environ, ROSTER_DATABASE_URL=backend.url,
+               ROSTER_KAMAILIO_RPC_URL=settings.kamailio_rpc_url,
+               ROSTER_KAMAILIO_HTTP_PORT=str(http_port), ROSTER_KAMAILIO_SIP_PORT=str(sip_port))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "roster.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(app_port), "--log-level", "warning"],
+        env=env, stdout=(work / "uvicorn.log").open("wb"), stderr=subprocess.STDOUT)
+    kamailio_pid = None
+    try:
+        _wait_http(f"http://127.0.0.1:{app_port}/api/v1/openapi.json", server)
+        kamailio_pid, _ = sip.start(settings)
+        yield Stack(backend.name, f"http://127.0.0.1:{app_port}", settings.kamailio_rpc_url,
+                    sip_port, work)
+    finally:
+        if kamailio_pid is not None:
+            sip.stop_pid(kamailio_pid)
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+async def served(sip_stack, operator_token) -> httpx.AsyncClient:
+    """The API as served for real (uvicorn), acting as a platform operator."""
+    async with httpx.AsyncClient(base_url=sip_stack.api_base, timeout=15,
+                                 headers={"Authorization": f"Bearer {operator_token}"}) as c:
+        yield c
