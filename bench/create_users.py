@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 def body(i: int) -> dict:
-    return {"full_name": f"Agent {i}", "login": f"agent{i}", "email": f"agent{i}@example.com",
+    return {"full_name": f"Agent {i}", "login": f"agent{i}",
             "roles": ["agent"], "extension": str(10000 + i), "sip_password": f"Sip-{i:05d}-pw!X"}
 
 
@@ -67,7 +67,7 @@ async def batched_insert(url: str, tenant_id: int, domain: str, n: int) -> float
         b = body(i)
         ext, pw = b["extension"], b["sip_password"]
         rows.append({"tenant_id": tenant_id, "full_name": b["full_name"], "login": b["login"],
-                     "email": b["email"], "roles": "agent", "extension": ext,
+                     "roles": "agent", "extension": ext,
                      "sip_ha1": sip_ha1(ext, domain, pw), "sip_ha1b": sip_ha1b(ext, domain, domain, pw),
                      "language": "en", "blacklist": [], "whitelist": [], "communication_means": [],
                      "extra": {}})
