@@ -33,7 +33,15 @@ def send_after_commit(db: AsyncSession, *, to: str, subject: str, body: str) -> 
     msg = message(to=to, subject=subject, body=body)
 
     async def _send() -> None:
-        await send(msg)
+        try:
+            await send(msg)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # The change is committed; an unreachable mail server is an operations problem
+            # (resend is available), reported in one line rather than a traceback.
+            settings = get_settings()
+            log.warning("mail to %s not sent (%s:%s): %s", to, settings.smtp_host,
+                        settings.smtp_port, exc)
+            return
         log.info("mail sent to %s: %s", to, subject)
 
     events.after_commit(db, _send)
