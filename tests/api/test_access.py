@@ -50,6 +50,10 @@ async def test_custom_role_granted_adds_permissions_and_revoking_removes_them_ok
     assert (await admin.client.get(f"{api}/roles/{role['id']}")).json()["holders"] == 1
     marked = (await admin.client.get(f"{api}/role-grants", params={"role_id": role["id"]})).json()
     assert [(g["user_id"], g["role"]) for g in marked["items"]] == [(agent.id, "Auditor")]
+    # the user list marks the holder (OKI-10)
+    listed = (await admin.client.get(f"{api}/users", params={"limit": 500})).json()["items"]
+    assert {u["id"]: u["granted_roles"] for u in listed}[agent.id] == ["Auditor"]
+    assert all(u["granted_roles"] == [] for u in listed if u["id"] != agent.id)
     r = await admin.client.delete(f"{api}/users/{agent.id}/role-grants/{grant['id']}")
     assert r.status_code == 204
     assert (await agent.client.get(f"{api}/audit")).status_code == 403
@@ -64,6 +68,8 @@ async def test_builtin_operator_role_granted_oki10(api, signed_in):
     r = await admin.client.post(f"{api}/users/{agent.id}/role-grants", json={"role": "operator"})
     assert r.status_code == 201
     assert "agent_state.manage" in (await _me(agent))["permissions"]
+    shown = (await admin.client.get(f"{api}/users/{agent.id}")).json()
+    assert shown["granted_roles"] == ["operator"]
     r = await admin.client.post(f"{api}/users/{agent.id}/role-grants", json={"role": "operator"})
     assert r.status_code == 409
 

@@ -150,6 +150,8 @@ class UserOut(BaseModel):
     communication_means: list[str]
     skills: list[SkillLevel]
     groups: list[GroupRef]
+    granted_roles: list[str] = Field(description='OKI-10: roles granted on top of the account '
+                                     'kinds ("operator" or a custom role\'s name)')
     created_at: datetime
     updated_at: datetime
 

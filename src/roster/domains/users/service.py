@@ -344,6 +344,7 @@ async def render(db: AsyncSession, *, tenant: Tenant, users: list[User],
             communication_means=list(u.communication_means or []),
             skills=[SkillLevel(skill=n, level=lv) for n, lv in rel.skills.get(u.id, [])],
             groups=[GroupRef(id=g, name=n, color=c) for g, n, c in rel.groups.get(u.id, [])],
+            granted_roles=rel.granted_roles.get(u.id, []),
             created_at=u.created_at, updated_at=u.updated_at,
         )
         for u in users
