@@ -20,10 +20,10 @@ from roster.domains.queues.schemas import (
     CampaignUpdate,
     FromGroupIn,
     FromGroupOut,
-    MemberIn,
-    MemberOut,
     PriorityIn,
     QueueCreate,
+    QueueMemberIn,
+    QueueMemberOut,
     QueueOut,
     QueueUpdate,
 )
@@ -72,19 +72,19 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
         await service.delete(db, actor=actor, queue=await _get(db, actor, queue_id))
         return Response(status_code=204)
 
-    @router.get("/{queue_id}/members", response_model=Page[MemberOut],
+    @router.get("/{queue_id}/members", response_model=Page[QueueMemberOut],
                 name=f"list_{kind}_members")
     async def list_members(queue_id: Id, db: DB, page: Paging, actor: Reader):
         queue = await _get(db, actor, queue_id)
         rows, cursor = page_of(await repo.members_page(db, queue.id, page), page,
                                key=lambda r: r[0])
-        return Page[MemberOut](
-            items=[MemberOut(user_id=i, full_name=n, login=lg, priority=p)
+        return Page[QueueMemberOut](
+            items=[QueueMemberOut(user_id=i, full_name=n, login=lg, priority=p)
                    for i, n, lg, p in rows], next_cursor=cursor)
 
-    @router.post("/{queue_id}/members", status_code=201, response_model=MemberOut,
+    @router.post("/{queue_id}/members", status_code=201, response_model=QueueMemberOut,
                  name=f"add_{kind}_member")
-    async def add_member(queue_id: Id, body: MemberIn, db: DB, response: Response,
+    async def add_member(queue_id: Id, body: QueueMemberIn, db: DB, response: Response,
                          actor: Manager):
         """OKI-32: add a user with a priority 0-100 (409 when already a member)."""
         queue = await _get(db, actor, queue_id)
@@ -93,7 +93,7 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
             raise invalid(FieldError("user_id", "unknown_user", "No such user in this tenant."))
         await service.add_member(db, queue=queue, user=user, priority=body.priority)
         response.headers["Location"] = _location(actor, queue.id, "members", user.id)
-        return MemberOut(user_id=user.id, full_name=user.full_name, login=user.login,
+        return QueueMemberOut(user_id=user.id, full_name=user.full_name, login=user.login,
                          priority=body.priority)
 
     @router.post("/{queue_id}/members/from-group", status_code=200, response_model=FromGroupOut,
@@ -107,11 +107,11 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
                                      "No such group in this tenant."))
         added, skipped = await service.add_group(db, actor=actor, queue=queue, group=group,
                                                  priority=body.priority)
-        return FromGroupOut(added=[MemberOut(user_id=u.id, full_name=u.full_name,
+        return FromGroupOut(added=[QueueMemberOut(user_id=u.id, full_name=u.full_name,
                                              login=u.login, priority=body.priority)
                                    for u in added], skipped=skipped)
 
-    @router.patch("/{queue_id}/members/{user_id}", response_model=MemberOut,
+    @router.patch("/{queue_id}/members/{user_id}", response_model=QueueMemberOut,
                   name=f"set_{kind}_member_priority")
     async def set_priority(queue_id: Id, user_id: Id, body: PriorityIn, db: DB,
                            actor: Manager):
@@ -119,7 +119,7 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
         row = await service.set_priority(db, queue=queue, user_id=user_id,
                                          priority=body.priority)
         user = await users_repo.get_in_tenant(db, actor.tenant_id, row.user_id)
-        return MemberOut(user_id=row.user_id, full_name=user.full_name, login=user.login,
+        return QueueMemberOut(user_id=row.user_id, full_name=user.full_name, login=user.login,
                          priority=row.priority)
 
     @router.delete("/{queue_id}/members/{user_id}", status_code=204,

@@ -48,7 +48,7 @@ class CampaignOut(BaseModel):
     name: str
 
 
-class MemberIn(StrictInput):
+class QueueMemberIn(StrictInput):
     user_id: IdRef
     priority: int = Field(description=PRIORITY_DOC, json_schema_extra={"minimum": 0,
                                                                         "maximum": 100})
@@ -67,7 +67,7 @@ class FromGroupIn(StrictInput):
                                                                         "maximum": 100})
 
 
-class MemberOut(BaseModel):
+class QueueMemberOut(BaseModel):
     user_id: int
     full_name: str
     login: str
@@ -75,5 +75,5 @@ class MemberOut(BaseModel):
 
 
 class FromGroupOut(BaseModel):
-    added: list[MemberOut]
+    added: list[QueueMemberOut]
     skipped: list[int] = Field(description="members of the group already in it")
