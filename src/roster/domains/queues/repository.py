@@ -46,20 +46,6 @@ async def list_page(db: AsyncSession, actor: Actor, kind: str, page: PageParams)
     return list((await db.execute(paginate(stmt, Queue.id, page))).scalars())
 
 
-async def in_tenant(db: AsyncSession, tenant_id: int, ids: set[int]) -> dict[int, str]:
-    """Which of these ids are queues or campaigns of the tenant, with their kind."""
-    if not ids:
-        return {}
-    stmt = select(Queue.id, Queue.kind).where(Queue.tenant_id == tenant_id, Queue.id.in_(ids))
-    return {i: k for i, k in await db.execute(stmt)}
-
-
-async def member_of(db: AsyncSession, user_id: int) -> set[int]:
-    """The queues and campaigns a user is a member of."""
-    stmt = select(QueueMember.queue_id).where(QueueMember.user_id == user_id)
-    return {i for (i,) in await db.execute(stmt)}
-
-
 async def member(db: AsyncSession, queue_id: int, user_id: int) -> QueueMember | None:
     return await db.get(QueueMember, (queue_id, user_id))
 
