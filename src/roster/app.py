@@ -38,14 +38,15 @@ def routers() -> list:
     from roster.domains.invitations.router import router as invitations
     from roster.domains.numbers.router import router as numbers
     from roster.domains.projects.router import router as projects
+    from roster.domains.queues.router import campaigns, queues
     from roster.domains.sip.router import router as sip
     from roster.domains.skills.router import router as skills
     from roster.domains.stations.router import agents, feature_codes, stations
     from roster.domains.tenants.router import router as tenants
     from roster.domains.users.router import router as users
 
-    return [tenants, users, skills, groups, numbers, audit, auth, auth_tenant, access, projects,
-            invitations, devices, stations, agents, sip, feature_codes]
+    return [tenants, users, skills, groups, queues, campaigns, numbers, audit, auth, auth_tenant,
+            access, projects, invitations, devices, stations, agents, sip, feature_codes]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -7,6 +7,7 @@ from roster.domains.access.models import (
     PermissionOverride,
     Role,
     RoleGrant,
+    SupervisedQueue,
     SupervisorAssignment,
 )
 from roster.domains.audit.models import AuditEntry
@@ -16,6 +17,7 @@ from roster.domains.groups.models import Group, GroupMember
 from roster.domains.invitations.models import AccessKey
 from roster.domains.numbers.models import Number
 from roster.domains.projects.models import Project, ProjectMember
+from roster.domains.queues.models import Queue, QueueMember
 from roster.domains.skills.models import Skill, UserSkill
 from roster.domains.stations.models import AgentState, AgentStateChange, Station
 from roster.domains.tenants.models import Tenant
@@ -25,4 +27,4 @@ __all__ = ["Base", "AuditEntry", "AuthToken", "Operator", "Group", "GroupMember"
            "Skill", "UserSkill", "Tenant", "User", "AccessKey", "AddressFailures", "LoginLock",
            "CallVisibility", "PermissionOverride", "Role", "RoleGrant", "SupervisorAssignment",
            "Project", "ProjectMember", "Device", "TenantIce", "UserNat", "AgentState",
-           "AgentStateChange", "Station"]
+           "AgentStateChange", "Station", "Queue", "QueueMember", "SupervisedQueue"]

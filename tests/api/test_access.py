@@ -119,7 +119,8 @@ async def test_supervisor_sees_and_manages_only_assigned_users_fcc22_dak10(clien
     eff = (await admin.client.get(f"{api}/users/{sup.id}/effective-access")).json()
     (as_sup,) = eff["by_role"]
     assert as_sup["user_scope"] == sorted([sup.id, direct["id"], via_group["id"]])
-    assert eff["supervises"] == {"users": [direct["id"]], "groups": [group["id"]]}
+    assert eff["supervises"] == {"users": [direct["id"]], "groups": [group["id"]], "queues": [],
+                                 "campaigns": []}
 
 
 async def test_agent_sees_own_calls_by_default_sipl10_and_listed_extensions_sipl11(
@@ -265,3 +266,66 @@ async def test_deleting_a_user_removes_it_from_projects_oki11(client, api, signe
                             json={"kind": "user", "id": user["id"]})
     assert (await admin.client.delete(f"{api}/users/{user['id']}")).status_code == 204
     assert (await admin.client.get(f"{api}/projects/{project['id']}/members")).json() == []
+
+
+async def test_supervisor_sees_and_manages_only_assigned_queues_fcc22_dak10(client, api,
+                                                                            signed_in):
+    """FCC-22, DAK-10: a supervisor assigned queue A (and campaign C) sees A but not B, in the
+    list and by id (404), and changes priorities only in A; the catalogue stays the
+    administrator's."""
+    admin = await signed_in(["administrator"])
+    sup = await signed_in(["supervisor"])
+    agent = await make_user(client, api)
+    qa = (await client.post(f"{api}/queues", json={"name": "A"})).json()
+    qb = (await client.post(f"{api}/queues", json={"name": "B"})).json()
+    camp = (await client.post(f"{api}/campaigns", json={"name": "C"})).json()
+    for q, path in ((qa, "queues"), (qb, "queues"), (camp, "campaigns")):
+        r = await client.post(f"{api}/{path}/{q['id']}/members",
+                              json={"user_id": agent["id"], "priority": 10})
+        assert r.status_code == 201, r.text
+    r = await admin.client.put(f"{api}/users/{sup.id}/supervision",
+                               json={"users": [agent["id"]], "queues": [qa["id"]],
+                                     "campaigns": [camp["id"]]})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"users": [agent["id"]], "groups": [], "queues": [qa["id"]],
+                        "campaigns": [camp["id"]]}
+    # a queue is not a campaign: kinds are checked
+    r = await admin.client.put(f"{api}/users/{sup.id}/supervision",
+                               json={"campaigns": [qb["id"]]})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "unknown_campaign"
+
+    assert (await _me(sup))["queue_scope"] == sorted([qa["id"], camp["id"]])
+    eff = (await admin.client.get(f"{api}/users/{sup.id}/effective-access")).json()
+    assert eff["by_role"][0]["queue_scope"] == sorted([qa["id"], camp["id"]])
+    assert eff["supervises"]["queues"] == [qa["id"]]
+    assert eff["supervises"]["campaigns"] == [camp["id"]]
+    assert (await _me(admin))["queue_scope"] is None
+
+    listed = (await sup.client.get(f"{api}/queues")).json()["items"]
+    assert [q["id"] for q in listed] == [qa["id"]]
+    assert [c["id"] for c in (await sup.client.get(f"{api}/campaigns")).json()["items"]] == \
+        [camp["id"]]
+    assert (await sup.client.get(f"{api}/queues/{qb['id']}")).status_code == 404
+    assert (await sup.client.get(f"{api}/queues/{qb['id']}/members")).status_code == 404
+
+    r = await sup.client.patch(f"{api}/queues/{qa['id']}/members/{agent['id']}",
+                               json={"priority": 0})
+    assert r.status_code == 200 and r.json()["priority"] == 0
+    r = await sup.client.patch(f"{api}/campaigns/{camp['id']}/members/{agent['id']}",
+                               json={"priority": 55})
+    assert r.status_code == 200
+    r = await sup.client.patch(f"{api}/queues/{qb['id']}/members/{agent['id']}",
+                               json={"priority": 0})
+    assert r.status_code == 404
+    members = (await client.get(f"{api}/queues/{qb['id']}/members")).json()["items"]
+    assert members[0]["priority"] == 10
+    # catalogue changes need the whole tenant
+    assert (await sup.client.post(f"{api}/queues", json={"name": "new"})).status_code == 403
+    r = await sup.client.patch(f"{api}/queues/{qa['id']}", json={"name": "x"})
+    assert r.status_code == 403
+    assert (await sup.client.delete(f"{api}/queues/{qa['id']}")).status_code == 403
+    # members it adds are users it supervises
+    stranger = await make_user(client, api)
+    r = await sup.client.post(f"{api}/queues/{qa['id']}/members",
+                              json={"user_id": stranger["id"], "priority": 1})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "unknown_user"

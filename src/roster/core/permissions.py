@@ -73,6 +73,9 @@ class Principal:
     token_id: int | None = None
     # None: the whole tenant. Otherwise the ids of the users this principal may see (data scope).
     user_scope: frozenset[int] | None = None
+    # None: every queue and campaign of the tenant. Otherwise the ids of the queues and campaigns
+    # this principal may see (FCC-22, DAK-10: a supervisor's assigned ones; others: their own).
+    queue_scope: frozenset[int] | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

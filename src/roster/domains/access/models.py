@@ -75,6 +75,19 @@ class SupervisorAssignment(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
 
 
+class SupervisedQueue(Base):
+    """A queue or campaign a supervisor sees and whose members it manages (FCC-22, DAK-10)."""
+
+    __tablename__ = "supervised_queues"
+    __audit__ = "supervised_queue"
+
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+
+
 class CallVisibility(Base):
     """An extension whose calls a person may see and listen to (SIPL-11)."""
 

@@ -13,10 +13,12 @@ from roster.domains.access.models import (
     PermissionOverride,
     Role,
     RoleGrant,
+    SupervisedQueue,
     SupervisorAssignment,
 )
 from roster.domains.groups.models import GroupMember
 from roster.domains.projects.models import ProjectMember
+from roster.domains.queues.models import Queue, QueueMember
 from roster.domains.users.models import User
 from roster.domains.users.repository import scoped
 
@@ -149,6 +151,47 @@ async def clear_assignments(db: AsyncSession, supervisor_id: int) -> None:
     for row in rows:
         await db.delete(row)
     await db.flush()
+
+
+async def supervised_queue_ids(db: AsyncSession, supervisor_id: int) -> set[int]:
+    """Queues and campaigns assigned to a supervisor (FCC-22, DAK-10)."""
+    stmt = select(SupervisedQueue.queue_id).where(SupervisedQueue.supervisor_id == supervisor_id)
+    return {i for (i,) in await db.execute(stmt)}
+
+
+async def member_queue_ids(db: AsyncSession, user_id: int) -> set[int]:
+    """Queues and campaigns a user is a member of (OKI-32)."""
+    stmt = select(QueueMember.queue_id).where(QueueMember.user_id == user_id)
+    return {i for (i,) in await db.execute(stmt)}
+
+
+async def queue_assignments_of(db: AsyncSession, supervisor_id: int
+                               ) -> tuple[list[int], list[int]]:
+    """The queues and the campaigns assigned to a supervisor, by id."""
+    stmt = (select(Queue.id, Queue.kind)
+            .join(SupervisedQueue, SupervisedQueue.queue_id == Queue.id)
+            .where(SupervisedQueue.supervisor_id == supervisor_id).order_by(Queue.id))
+    queues, campaigns = [], []
+    for qid, kind in await db.execute(stmt):
+        (queues if kind == "queue" else campaigns).append(qid)
+    return queues, campaigns
+
+
+async def clear_queue_assignments(db: AsyncSession, supervisor_id: int) -> None:
+    rows = (await db.execute(select(SupervisedQueue).where(
+        SupervisedQueue.supervisor_id == supervisor_id))).scalars()
+    for row in rows:
+        await db.delete(row)
+    await db.flush()
+
+
+async def queues_in_tenant(db: AsyncSession, tenant_id: int, kind: str, ids: set[int]
+                           ) -> set[int]:
+    if not ids:
+        return set()
+    stmt = select(Queue.id).where(Queue.tenant_id == tenant_id, Queue.kind == kind,
+                                  Queue.id.in_(ids))
+    return {i for (i,) in await db.execute(stmt)}
 
 
 async def users_in_tenant(db: AsyncSession, tenant_id: int, ids: set[int]) -> set[int]:

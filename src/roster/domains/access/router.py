@@ -52,6 +52,12 @@ def _role_out(role, holders: int | None = None) -> RoleOut:
                    holders=holders)
 
 
+async def _supervision(db, supervisor_id: int) -> SupervisionOut:
+    users, groups = await repo.assignments_of(db, supervisor_id)
+    queues, campaigns = await repo.queue_assignments_of(db, supervisor_id)
+    return SupervisionOut(users=users, groups=groups, queues=queues, campaigns=campaigns)
+
+
 # --- roles (OKI-10) -------------------------------------------------------------------------
 
 @router.get("/roles", response_model=Page[RoleOut])
@@ -177,20 +183,20 @@ async def get_supervision(user_id: Id, db: DB,
                           actor: Annotated[Actor, Requires("users.access.read")]
                           ) -> SupervisionOut:
     user = await _user(db, actor, user_id)
-    users, groups = await repo.assignments_of(db, user.id)
-    return SupervisionOut(users=users, groups=groups)
+    return await _supervision(db, user.id)
 
 
 @router.put("/users/{user_id}/supervision", response_model=SupervisionOut)
 async def set_supervision(user_id: Id, body: SupervisionIn, db: DB,
                           actor: Annotated[Actor, Requires("users.access.manage")]
                           ) -> SupervisionOut:
-    """FCC-22, DAK-10: the users and groups this supervisor sees and manages."""
+    """FCC-22, DAK-10: the users, groups, queues and campaigns this supervisor sees and
+    manages."""
     user = await _user(db, actor, user_id)
     await service.set_supervision(db, actor=actor, user=user, user_ids=body.users,
-                                  group_ids=body.groups)
-    users, groups = await repo.assignments_of(db, user.id)
-    return SupervisionOut(users=users, groups=groups)
+                                  group_ids=body.groups, queue_ids=body.queues,
+                                  campaign_ids=body.campaigns)
+    return await _supervision(db, user.id)
 
 
 @router.get("/users/{user_id}/call-visibility", response_model=CallVisibilityOut)

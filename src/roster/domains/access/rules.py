@@ -25,7 +25,12 @@ DEFAULTS: dict[str, frozenset[str]] = {
     # FCC-22: monitors the agents, queues and campaigns it is assigned to (scope: assigned).
     "supervisor": _OWN | {
         "users.read", "users.update", "users.access.read", "groups.read", "skills.read",
-        "queues.read", "campaigns.read", "numbers.read", "devices.read", "stations.read",
+        # FCC-22, DAK-10: reads and manages the members (and their priorities, OKI-32) of the
+        # queues and campaigns assigned to it. "*.manage" is narrowed by its queue scope: the
+        # repository shows it only assigned ones, and catalogue changes (create, rename, delete)
+        # need the whole tenant (queues/rules.py may_change_catalogue), so it cannot add queues.
+        "queues.read", "queues.manage", "campaigns.read", "campaigns.manage",
+        "numbers.read", "devices.read", "stations.read",
         "agent_state.read", "agent_state.manage", "calls.read", "calls.listen",
         "statistics.read", "quality.read", "quality.manage", "projects.read", "roles.read",
     },

@@ -71,17 +71,21 @@ class OverridesOut(BaseModel):
 
 
 class SupervisionIn(BaseModel):
-    """The users and groups a supervisor sees and manages (FCC-22, DAK-10)."""
+    """The users, groups, queues and campaigns a supervisor sees and manages (FCC-22, DAK-10)."""
 
     model_config = Strict
 
     users: list[IdRef] = Field(default_factory=list, max_length=5000)
     groups: list[IdRef] = Field(default_factory=list, max_length=500)
+    queues: list[IdRef] = Field(default_factory=list, max_length=500)
+    campaigns: list[IdRef] = Field(default_factory=list, max_length=500)
 
 
 class SupervisionOut(BaseModel):
     users: list[int]
     groups: list[int]
+    queues: list[int] = Field(default_factory=list)
+    campaigns: list[int] = Field(default_factory=list)
 
 
 class CallVisibilityIn(BaseModel):
@@ -101,6 +105,8 @@ class RoleAccess(BaseModel):
     role: str
     permissions: list[str]
     user_scope: list[int] | None = Field(description="null: the whole tenant")
+    queue_scope: list[int] | None = Field(
+        default=None, description="queues and campaigns it sees; null: all of the tenant")
     signs_in: bool
 
 

@@ -22,6 +22,7 @@ from roster.domains.access.models import (
     PermissionOverride,
     Role,
     RoleGrant,
+    SupervisedQueue,
     SupervisorAssignment,
 )
 from roster.domains.access.schemas import RoleCreate, RoleUpdate
@@ -37,6 +38,7 @@ class Resolved:
     permissions: frozenset[str]
     user_scope: frozenset[int] | None
     call_extensions: tuple[str, ...]
+    queue_scope: frozenset[int] | None = None
 
 
 def _role_perms(grant: RoleGrant, role: Role | None) -> frozenset[str]:
@@ -70,10 +72,19 @@ async def resolve(db: AsyncSession, *, user: User, kind: str) -> Resolved:
             ids |= await repo.supervised_user_ids(db, user.id)
         ids |= await repo.project_user_ids(db, project_ids)
         scope = frozenset(ids)
+    queue_scope: frozenset[int] | None
+    if kind == "administrator":
+        queue_scope = None
+    elif kind == "supervisor":
+        # FCC-22, DAK-10: the queues and campaigns assigned to it, and no other.
+        queue_scope = frozenset(await repo.supervised_queue_ids(db, user.id))
+    else:
+        # Everybody else sees (read-only, by their permissions) those they are a member of.
+        queue_scope = frozenset(await repo.member_queue_ids(db, user.id))
     extensions = await repo.call_extensions(db, user.id)
     if not extensions and user.extension:
         extensions = [user.extension]  # SIPL-10: own calls by default
-    return Resolved(perms, scope, tuple(extensions))
+    return Resolved(perms, scope, tuple(extensions), queue_scope)
 
 
 async def principal_for_user(db: AsyncSession, *, token_id: int, kind: str, user_id: int | None,
@@ -101,7 +112,8 @@ async def principal_for_user(db: AsyncSession, *, token_id: int, kind: str, user
     return Principal(
         "user" if kind == "session" else "api_token", user.id, user.tenant_id,
         resolved.permissions, active_role=active_role, roles=tuple(held), token_id=token_id,
-        user_scope=resolved.user_scope, extra={"call_extensions": resolved.call_extensions},
+        user_scope=resolved.user_scope, queue_scope=resolved.queue_scope,
+        extra={"call_extensions": resolved.call_extensions},
     )
 
 
@@ -119,7 +131,7 @@ async def _resolve_api_role(db: AsyncSession, *, user: User, role: str) -> Resol
         kind = rules.default_active_role(user.role_list) or "pbx_user"
         owner = await resolve(db, user=user, kind=kind)
         perms = frozenset(custom.permissions or []) & owner.permissions
-        return Resolved(perms, owner.user_scope, owner.call_extensions)
+        return Resolved(perms, owner.user_scope, owner.call_extensions, owner.queue_scope)
     return None
 
 
@@ -194,9 +206,11 @@ async def effective_access(db: AsyncSession, *, user: User) -> dict:
         r = await resolve(db, user=user, kind=kind)
         by_role.append({"role": kind, "permissions": sorted(r.permissions),
                         "user_scope": None if r.user_scope is None else sorted(r.user_scope),
+                        "queue_scope": None if r.queue_scope is None else sorted(r.queue_scope),
                         "signs_in": kind in rules.SIGN_IN_ORDER})
     grants, revokes = await repo.overrides_of(db, user.id)
     users, groups = await repo.assignments_of(db, user.id)
+    queues, campaigns = await repo.queue_assignments_of(db, user.id)
     granted = []
     for grant, role in await repo.grants_of(db, user.id):
         granted.append({"id": grant.id, "role": role.name if role else grant.builtin,
@@ -207,7 +221,8 @@ async def effective_access(db: AsyncSession, *, user: User) -> dict:
         "default_role": rules.default_active_role(user.role_list),
         "by_role": by_role, "granted_roles": granted,
         "permission_grants": sorted(grants), "permission_revocations": sorted(revokes),
-        "supervises": {"users": users, "groups": groups},
+        "supervises": {"users": users, "groups": groups, "queues": queues,
+                       "campaigns": campaigns},
         "call_extensions": extensions or ([user.extension] if user.extension else []),
         "call_extensions_default": not extensions,
         "projects": await projects_repo.projects_of_user(db, user.id),
@@ -348,8 +363,9 @@ async def set_overrides(db: AsyncSession, *, actor: Actor, user: User, grant: li
 # --- supervisor assignments (FCC-22, DAK-10) ------------------------------------------------
 
 async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_ids: list[int],
-                          group_ids: list[int]) -> None:
-    """Replace the users and groups a supervisor sees and manages."""
+                          group_ids: list[int], queue_ids: list[int] = (),
+                          campaign_ids: list[int] = ()) -> None:
+    """Replace the users, groups, queues and campaigns a supervisor sees and manages."""
     errors = []
     if "supervisor" not in user.role_list:
         errors.append(FieldError("user_id", "not_supervisor", "The user is not a supervisor."))
@@ -359,6 +375,11 @@ async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_id
     for gid in sorted(set(group_ids)):
         if await groups_repo.get(db, user.tenant_id, gid) is None:
             errors.append(FieldError("groups", "unknown_group", f"No such group: {gid}."))
+    for field, kind, ids in (("queues", "queue", queue_ids), ("campaigns", "campaign",
+                                                              campaign_ids)):
+        known = await repo.queues_in_tenant(db, user.tenant_id, kind, set(ids))
+        for qid in sorted(set(ids) - known):
+            errors.append(FieldError(field, f"unknown_{kind}", f"No such {kind}: {qid}."))
     if errors:
         raise invalid(*errors)
     if rules.target_refusal(granter(actor), target_roles=user.role_list):
@@ -369,6 +390,9 @@ async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_id
     for gid in sorted(set(group_ids)):
         db.add(SupervisorAssignment(tenant_id=user.tenant_id, supervisor_id=user.id,
                                     group_id=gid))
+    await repo.clear_queue_assignments(db, user.id)
+    for qid in sorted(set(queue_ids) | set(campaign_ids)):
+        db.add(SupervisedQueue(supervisor_id=user.id, queue_id=qid, tenant_id=user.tenant_id))
     await db.flush()
 
 

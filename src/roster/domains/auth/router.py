@@ -75,6 +75,7 @@ async def me(actor: Annotated[Actor, Requires("profile.read")]) -> MeOut:
     return MeOut(kind=p.kind, user_id=p.user_id, tenant_id=p.tenant_id, roles=list(p.roles),
                  active_role=p.active_role, permissions=sorted(p.permissions),
                  user_scope=None if p.user_scope is None else sorted(p.user_scope),
+                 queue_scope=None if p.queue_scope is None else sorted(p.queue_scope),
                  call_extensions=list(p.extra.get("call_extensions", ())))
 
 

@@ -37,6 +37,8 @@ class MeOut(BaseModel):
     active_role: str | None
     permissions: list[str]
     user_scope: list[int] | None = Field(description="null: the whole tenant")
+    queue_scope: list[int] | None = Field(
+        default=None, description="queues and campaigns it sees; null: all of the tenant")
     call_extensions: list[str]
 
 

@@ -1,0 +1,70 @@
+"""Statements over queues and campaigns. Row scoping (FCC-22, DAK-10) lives here, in
+``scoped``, never in handlers: a principal with a queue scope sees only those queues."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roster.core.errors import register_unique
+from roster.core.pagination import PageParams, paginate
+from roster.core.permissions import Actor
+from roster.domains.groups.models import GroupMember
+from roster.domains.queues.models import Queue, QueueMember
+from roster.domains.users.models import User
+from roster.domains.users.repository import scoped as users_scoped
+
+register_unique("uq_queues_tenant_id_kind_name", "name", "name_taken",
+                "A queue or campaign of this name exists already.")
+
+
+def scoped(stmt: Select, actor: Actor, kind: str) -> Select:
+    """Restrict a statement over queues to this kind, the actor's tenant and its queue scope."""
+    stmt = stmt.where(Queue.tenant_id == actor.tenant_id, Queue.kind == kind)
+    scope = actor.principal.queue_scope
+    if scope is not None:
+        stmt = stmt.where(Queue.id.in_(scope))
+    return stmt
+
+
+async def get(db: AsyncSession, actor: Actor, kind: str, queue_id: int) -> Queue | None:
+    return (await db.execute(scoped(select(Queue), actor, kind)
+                             .where(Queue.id == queue_id))).scalar()
+
+
+async def name_taken(db: AsyncSession, tenant_id: int, kind: str, name: str,
+                     exclude: int | None) -> bool:
+    stmt = select(Queue.id).where(Queue.tenant_id == tenant_id, Queue.kind == kind,
+                                  Queue.name == name)
+    if exclude is not None:
+        stmt = stmt.where(Queue.id != exclude)
+    return (await db.execute(stmt)).first() is not None
+
+
+async def list_page(db: AsyncSession, actor: Actor, kind: str, page: PageParams) -> list[Queue]:
+    stmt = scoped(select(Queue), actor, kind)
+    return list((await db.execute(paginate(stmt, Queue.id, page))).scalars())
+
+
+async def member(db: AsyncSession, queue_id: int, user_id: int) -> QueueMember | None:
+    return await db.get(QueueMember, (queue_id, user_id))
+
+
+async def members_page(db: AsyncSession, queue_id: int, page: PageParams
+                       ) -> list[tuple[int, str, str, int]]:
+    stmt = (select(User.id, User.full_name, User.login, QueueMember.priority)
+            .join(QueueMember, QueueMember.user_id == User.id)
+            .where(QueueMember.queue_id == queue_id))
+    return [tuple(r) for r in (await db.execute(paginate(stmt, User.id, page))).all()]
+
+
+async def group_users(db: AsyncSession, actor: Actor, group_id: int) -> list[User]:
+    """Members of a group the actor may see (its user scope), by id."""
+    stmt = users_scoped(select(User).join(GroupMember, GroupMember.user_id == User.id)
+                        .where(GroupMember.group_id == group_id), actor).order_by(User.id)
+    return list((await db.execute(stmt)).scalars())
+
+
+async def member_ids(db: AsyncSession, queue_id: int) -> set[int]:
+    stmt = select(QueueMember.user_id).where(QueueMember.queue_id == queue_id)
+    return {i for (i,) in await db.execute(stmt)}
