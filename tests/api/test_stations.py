@@ -92,6 +92,23 @@ async def test_fcc5_wrong_pins_are_limited(client, api):
     assert int(r.headers["retry-after"]) > 0
 
 
+async def test_fcc5_wrong_pins_spread_over_stations_are_limited_per_caller(client, api, signed_in):
+    """FCC-5: guessing PINs at many stations does not escape the limit: the caller is locked."""
+    pin = free_pin()
+    await make_user(client, api, agent_pin=pin)
+    wrong = "97531" if pin != "97531" else "86420"
+    for n in range(6):
+        s = await _station(client, api, f"83{n}")
+        r = await client.post(f"{api}/stations/{s['id']}/login", json={"agent_pin": wrong})
+        assert r.status_code == 403, r.text
+    fresh = await _station(client, api, "839")
+    r = await client.post(f"{api}/stations/{fresh['id']}/login", json={"agent_pin": pin})
+    assert r.status_code == 429 and r.json()["code"] == "pin_locked"
+    other = await signed_in(["administrator"])  # another caller is not affected
+    r = await other.client.post(f"{api}/stations/{fresh['id']}/login", json={"agent_pin": pin})
+    assert r.status_code == 200, r.text
+
+
 async def test_fcc4_daily_login_starts_each_day_logged_out(client, api, tenant, at):
     """FCC-4: a daily-login agent left ready is logged out at the tenant's midnight (Warsaw);
     read lazily and by the end-of-day job; history and audit keep it."""

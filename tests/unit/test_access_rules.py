@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from roster.core import lockout
 from roster.core.permissions import ALL_PERMISSIONS, PLATFORM_ONLY
 from roster.domains.access import rules
 from roster.domains.auth import rules as auth_rules
@@ -94,18 +95,18 @@ def test_last_administrator_rule():
 def test_sixth_failure_locks_for_the_lock_time():
     state = None
     for i in range(5):
-        state = auth_rules.after_failure(state, T0, attempts=6, seconds=300)
-        assert auth_rules.seconds_locked(state, T0) == 0, i
-    state = auth_rules.after_failure(state, T0, attempts=6, seconds=300)
-    assert auth_rules.seconds_locked(state, T0) == 300
-    assert auth_rules.seconds_locked(state, T0 + timedelta(seconds=299.5)) == 1
-    assert auth_rules.seconds_locked(state, T0 + timedelta(seconds=300)) == 0
+        state = lockout.after_failure(state, T0, attempts=6, seconds=300)
+        assert lockout.seconds_locked(state, T0) == 0, i
+    state = lockout.after_failure(state, T0, attempts=6, seconds=300)
+    assert lockout.seconds_locked(state, T0) == 300
+    assert lockout.seconds_locked(state, T0 + timedelta(seconds=299.5)) == 1
+    assert lockout.seconds_locked(state, T0 + timedelta(seconds=300)) == 0
 
 
 def test_a_failure_after_the_lock_ended_starts_a_fresh_count():
-    locked = auth_rules.LockState(0, T0)
-    after = auth_rules.after_failure(locked, T0 + timedelta(seconds=1), attempts=6, seconds=300)
-    assert after.failures == 1 and auth_rules.seconds_locked(after, T0 + timedelta(seconds=1)) == 0
+    locked = lockout.LockState(0, T0)
+    after = lockout.after_failure(locked, T0 + timedelta(seconds=1), attempts=6, seconds=300)
+    assert after.failures == 1 and lockout.seconds_locked(after, T0 + timedelta(seconds=1)) == 0
 
 
 def test_address_limit_per_minute():

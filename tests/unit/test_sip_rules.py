@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from roster.core import lockout
 from roster.domains.devices import rules as dev
 from roster.domains.sip import rules as sip
 from roster.domains.stations import rules as st
@@ -139,9 +140,11 @@ def test_fcc11_station_decision_and_reservation():
 
 
 def test_fcc5_pin_failures_lock_like_passwords():
+    """PINs share the password lock-out rule (core.lockout)."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    failed, locked = st.after_pin_failure(failed=0, now=now, max_attempts=3, lock_seconds=60)
-    assert (failed, locked) == (1, None)
-    failed, locked = st.after_pin_failure(failed=2, now=now, max_attempts=3, lock_seconds=60)
-    assert failed == 0 and locked == now + timedelta(seconds=60)
-    assert st.pin_locked(locked, now) and not st.pin_locked(locked, now + timedelta(seconds=61))
+    state = lockout.after_failure(None, now, attempts=3, seconds=60)
+    assert state == lockout.LockState(1, None)
+    state = lockout.after_failure(lockout.LockState(2, None), now, attempts=3, seconds=60)
+    assert state == lockout.LockState(0, now + timedelta(seconds=60))
+    assert lockout.seconds_locked(state, now) == 60
+    assert lockout.seconds_locked(state, now + timedelta(seconds=61)) == 0

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roster.config import get_settings
-from roster.core import audit, clock, context, events
+from roster.core import audit, clock, context, events, lockout
 from roster.core.errors import FieldError, Problem, conflict, invalid, not_found, unauthorized
 from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
 from roster.core.secrets import fingerprint, new_token, token_digest, verify_password
@@ -119,8 +119,7 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
     user_id = user.id if user is not None else None  # read before any rollback expires ``user``
     subject = lock_subject(tenant_slug, login_name)
     lock = await db.get(LoginLock, subject)
-    state = None if lock is None else rules.LockState(lock.failures, _aware(lock.locked_until))
-    locked_for = rules.seconds_locked(state, now)
+    locked_for = lockout.seconds_locked(_lock_state(lock), now)
     if locked_for:
         await db.rollback()
         await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
@@ -147,6 +146,32 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
     return issued
 
 
+def _lock_state(lock: LoginLock | None) -> lockout.LockState | None:
+    return None if lock is None else lockout.LockState(lock.failures, _aware(lock.locked_until))
+
+
+async def seconds_locked(db: AsyncSession, *, subject: str, now: datetime) -> int:
+    """Seconds a lock-out subject (a login, a PIN caller) must still wait; 0 when free."""
+    return lockout.seconds_locked(_lock_state(await db.get(LoginLock, subject)), now)
+
+
+async def count_failure(db: AsyncSession, *, subject: str, tenant_id: int | None,
+                        now: datetime) -> datetime | None:
+    """One more failure for a lock-out subject; the end of the lock when this one locked it.
+    Flushes only: the caller commits it in its own bookkeeping transaction."""
+    settings = get_settings()
+    lock = await db.get(LoginLock, subject, with_for_update=True)
+    state = lockout.after_failure(_lock_state(lock), now, attempts=settings.lockout_attempts,
+                                  seconds=settings.lockout_seconds)
+    if lock is None:
+        db.add(LoginLock(subject=subject, tenant_id=tenant_id, failures=state.failures,
+                         locked_until=state.locked_until))
+    else:
+        lock.failures, lock.locked_until = state.failures, state.locked_until
+    await db.flush()
+    return state.locked_until if lockout.seconds_locked(state, now) else None
+
+
 async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | None,
                     user_id: int | None, login_name: str, subject: str, address: str,
                     now: datetime,
@@ -158,7 +183,6 @@ async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | No
     entry must survive that rollback, or lock-out could never happen: so they are committed
     here, separately, before the 401 is raised.
     """
-    settings = get_settings()
     async with sm() as s:
         try:
             newly_locked = None
@@ -172,18 +196,8 @@ async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | No
                                           count=window.count))
                 else:
                     row.window_start, row.count = window.window_start, window.count
-                lock = await s.get(LoginLock, subject, with_for_update=True)
-                prev_state = (None if lock is None
-                              else rules.LockState(lock.failures, _aware(lock.locked_until)))
-                state = rules.after_failure(prev_state, now, attempts=settings.lockout_attempts,
-                                            seconds=settings.lockout_seconds)
-                if lock is None:
-                    s.add(LoginLock(subject=subject, tenant_id=tenant_id,
-                                    failures=state.failures, locked_until=state.locked_until))
-                else:
-                    lock.failures, lock.locked_until = state.failures, state.locked_until
-                if rules.seconds_locked(state, now):
-                    newly_locked = state.locked_until
+                newly_locked = await count_failure(s, subject=subject, tenant_id=tenant_id,
+                                                   now=now)
             entity, entity_id = ("user", user_id) if user_id is not None else ("login",
                                                                                login_name[:60])
             await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,

@@ -76,11 +76,12 @@ async def pin_login(station_id: Id, body: PinLogin, db: DB,
     station = await service.get_station(db, tenant=actor.tenant, station_id=station_id)
     try:
         return _state(await service.pin_login(db, tenant=actor.tenant, station=station,
-                                              pin=body.agent_pin))
+                                              pin=body.agent_pin, caller=actor.principal.label()))
     except service.PinRefused as refused:
         # The refused request rolls back; the failed attempt must still count.
         await db.rollback()
-        await service.record_pin_failure(db, tenant_id=tenant_id, station_id=refused.station_id)
+        await service.record_pin_failure(db, tenant_id=tenant_id, station_id=refused.station_id,
+                                         caller=actor.principal.label())
         await db.commit()
         raise refused.problem from None
 

@@ -67,17 +67,3 @@ def reservation_after_logout(*, keep_station_on_logout: bool, agent_id: int,
     if keep_station_on_logout:
         return agent_id
     return None if reserved_for_id == agent_id else reserved_for_id
-
-
-def pin_locked(locked_until: datetime | None, now: datetime) -> bool:
-    return locked_until is not None and locked_until > now
-
-
-def after_pin_failure(*, failed: int, now: datetime, max_attempts: int,
-                      lock_seconds: int) -> tuple[int, datetime | None]:
-    """Failed PINs are limited like passwords: after ``max_attempts`` the station refuses PINs
-    for ``lock_seconds``, and the count starts again."""
-    failed += 1
-    if failed >= max_attempts:
-        return 0, now + timedelta(seconds=lock_seconds)
-    return failed, None

@@ -9,9 +9,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
-from roster.core import clock, secrets
+from roster.core import clock, lockout, secrets
 from roster.core.errors import FieldErrors, Problem, conflict, not_found
 from roster.core.events import subscribe
+from roster.domains.auth import service as auth_service
 from roster.domains.stations import repository as repo
 from roster.domains.stations import rules
 from roster.domains.stations.models import AgentState, AgentStateChange, Station
@@ -155,14 +156,27 @@ async def end_of_day_logout(db: AsyncSession, now: datetime) -> int:
 
 # --- hot-desking (FCC-5, FCC-11, DAK-21) -----------------------------------------------------
 
-async def pin_login(db: AsyncSession, *, tenant: Tenant, station: Station, pin: str) -> AgentState:
-    """Log the agent whose PIN this is in at ``station``."""
+def pin_caller_subject(tenant_id: int, caller: str) -> str:
+    """The lock-out subject of whoever submits PINs, so guesses spread over many stations are
+    limited too."""
+    return secrets.fingerprint("pin-caller", f"{tenant_id}:{caller}")
+
+
+def _station_lock(station: Station) -> lockout.LockState:
+    return lockout.LockState(station.failed_pins, station.pin_locked_until)
+
+
+async def pin_login(db: AsyncSession, *, tenant: Tenant, station: Station, pin: str,
+                    caller: str) -> AgentState:
+    """Log the agent whose PIN this is in at ``station``. Wrong PINs are limited like passwords
+    (core.lockout), per station and per caller."""
     now = clock.now()
-    if rules.pin_locked(station.pin_locked_until, now):
-        raise Problem(429, "Too many attempts",
-                      "Too many wrong PINs at this station; try again later.", code="pin_locked",
-                      headers={"Retry-After": str(int((station.pin_locked_until - now)
-                                                      .total_seconds()) + 1)})
+    wait = max(lockout.seconds_locked(_station_lock(station), now),
+               await auth_service.seconds_locked(
+                   db, subject=pin_caller_subject(tenant.id, caller), now=now))
+    if wait:
+        raise Problem(429, "Too many attempts", "Too many wrong PINs; try again later.",
+                      code="pin_locked", headers={"Retry-After": str(wait)})
     errors = user_rules.check_pin(pin) if pin.isdigit() else ["shape"]
     user = None
     if not errors:
@@ -192,17 +206,19 @@ async def pin_login(db: AsyncSession, *, tenant: Tenant, station: Station, pin: 
                               station_id=station.id)
 
 
-async def record_pin_failure(db: AsyncSession, *, tenant_id: int, station_id: int) -> None:
-    """Count a failed PIN in its own transaction (the refused request itself rolls back)."""
+async def record_pin_failure(db: AsyncSession, *, tenant_id: int, station_id: int,
+                             caller: str) -> None:
+    """Count a failed PIN against the station and the caller; the edge commits it on its own,
+    because the refused request itself rolls back."""
+    now = clock.now()
     station = await repo.get(db, tenant_id, station_id)
-    if station is None:
-        return
-    s = get_settings()
-    station.failed_pins, locked = rules.after_pin_failure(
-        failed=station.failed_pins, now=clock.now(), max_attempts=s.lockout_attempts,
-        lock_seconds=s.lockout_seconds)
-    if locked is not None:
-        station.pin_locked_until = locked
+    if station is not None:
+        s = get_settings()
+        state = lockout.after_failure(_station_lock(station), now, attempts=s.lockout_attempts,
+                                      seconds=s.lockout_seconds)
+        station.failed_pins, station.pin_locked_until = state.failures, state.locked_until
+    await auth_service.count_failure(db, subject=pin_caller_subject(tenant_id, caller),
+                                     tenant_id=tenant_id, now=now)
     await db.flush()
 
 
