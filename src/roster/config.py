@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     kamailio_rpc_url: str = ""
     kamailio_sip_port: int = 5060
     kamailio_http_port: int = 5071
+    # SIP over WebSocket (plain ws://, on 127.0.0.1). kamailio_ws_url is the address given to web
+    # phones (webphone-config); empty: ws://127.0.0.1:<kamailio_ws_port>. Set it to the public
+    # address (e.g. a wss:// proxy in front of Kamailio) in a deployment.
+    kamailio_ws_port: int = 5066
     kamailio_ws_url: str = ""
     # Bearer secret Kamailio sends to POST /api/v1/sip/feature-code. When unset it is generated
     # once into <data_dir>/sip-callback.key, which `roster sip` renders into Kamailio's config.
@@ -61,6 +65,9 @@ class Settings(BaseSettings):
         if self.kamailio_rpc_url == "off":
             return None
         return self.kamailio_rpc_url or f"http://127.0.0.1:{self.kamailio_http_port}/RPC"
+
+    def resolved_ws_url(self) -> str:
+        return self.kamailio_ws_url or f"ws://127.0.0.1:{self.kamailio_ws_port}"
 
     def resolved_sip_callback_secret(self) -> str:
         if self.sip_callback_secret:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from roster.config import Settings, get_settings
 from tests.factories import make_user, sip_password
 
 
@@ -98,6 +99,8 @@ async def test_web22_nat_ice_servers_and_webphone_config(client, api, tenant):
     assert body["sip_uri"] == f"sip:320@{tenant['sip_domain']}"
     assert body["authorization_user"] == "320" and body["realm"] == tenant["sip_domain"]
     assert body["stun_turn"] is True and len(body["ice_servers"]) == 2
+    # no ROSTER_KAMAILIO_WS_URL: Kamailio's own ws:// listener (docs/sip.md)
+    assert body["websocket_url"] == f"ws://127.0.0.1:{get_settings().kamailio_ws_port}"
     assert password not in cfg.text and "sip_password" not in body
 
     r = await client.put(f"{api}/users/{user['id']}/nat", json={"stun_turn": False})
@@ -108,3 +111,10 @@ async def test_web22_nat_ice_servers_and_webphone_config(client, api, tenant):
     no_line = await make_user(client, api)
     r = await client.get(f"{api}/users/{no_line['id']}/webphone-config")
     assert r.status_code == 409 and r.json()["code"] == "no_sip_line"
+
+
+def test_web22_websocket_url_overridable():
+    """A deployment gives web phones its public address (e.g. a wss:// proxy in front)."""
+    assert Settings(kamailio_ws_port=7443, kamailio_ws_url="").resolved_ws_url() == "ws://127.0.0.1:7443"
+    assert (Settings(kamailio_ws_url="wss://pbx.example.net/ws").resolved_ws_url()
+            == "wss://pbx.example.net/ws")

@@ -63,6 +63,7 @@ class Stack:
     rpc_url: str
     sip_port: int
     work: Path
+    ws_port: int = 0
 
     def rpc(self, method: str, *params) -> dict:
         body = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1}
@@ -128,15 +129,18 @@ def sip_stack(backend) -> Iterator[Stack]:
     from roster.domains.sip import service as sip
 
     work = Path(tempfile.mkdtemp(prefix=f"sip-{backend.name}-", dir=_DATA))
-    app_port, http_port, sip_port = free_port(), free_port(), free_sip_port()
+    app_port, http_port, ws_port = free_port(), free_port(), free_port()
+    sip_port = free_sip_port()
     settings = Settings(
         database_url=backend.url, data_dir=_DATA, kamailio_sip_port=sip_port,
-        kamailio_http_port=http_port, kamailio_rpc_url=f"http://127.0.0.1:{http_port}/RPC",
+        kamailio_http_port=http_port, kamailio_ws_port=ws_port,
+        kamailio_rpc_url=f"http://127.0.0.1:{http_port}/RPC",
         sip_callback_base_url=f"http://127.0.0.1:{app_port}", sip_callback_secret=CALLBACK_SECRET,
         kamailio_runtime_dir=work / "kamailio", kamailio_children=2, kamailio_log_level=2)
     env = dict(os.environ, ROSTER_DATABASE_URL=backend.url,
                ROSTER_KAMAILIO_RPC_URL=settings.kamailio_rpc_url,
-               ROSTER_KAMAILIO_HTTP_PORT=str(http_port), ROSTER_KAMAILIO_SIP_PORT=str(sip_port))
+               ROSTER_KAMAILIO_HTTP_PORT=str(http_port), ROSTER_KAMAILIO_SIP_PORT=str(sip_port),
+               ROSTER_KAMAILIO_WS_PORT=str(ws_port), ROSTER_KAMAILIO_WS_URL="")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "roster.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(app_port), "--log-level", "warning"],
@@ -146,7 +150,7 @@ def sip_stack(backend) -> Iterator[Stack]:
         _wait_http(f"http://127.0.0.1:{app_port}/api/v1/openapi.json", server)
         kamailio_pid, _ = sip.start(settings)
         yield Stack(backend.name, f"http://127.0.0.1:{app_port}", settings.kamailio_rpc_url,
-                    sip_port, work)
+                    sip_port, work, ws_port)
     finally:
         if kamailio_pid is not None:
             sip.stop_pid(kamailio_pid)

@@ -81,6 +81,7 @@ class WebphoneConfig(BaseModel):
     authorization_user: str
     realm: str
     display_name: str
-    websocket_url: str | None = Field(description="SIP over WebSocket; null when not configured")
+    websocket_url: str = Field(description="SIP over WebSocket: ROSTER_KAMAILIO_WS_URL, or "
+                               "Kamailio's own ws://127.0.0.1:<kamailio_ws_port>")
     stun_turn: bool
     ice_servers: list[IceServer]

@@ -183,5 +183,5 @@ async def webphone_config(db: AsyncSession, *, tenant: Tenant, user: User) -> We
     return WebphoneConfig(
         sip_uri=f"sip:{user.extension}@{tenant.sip_domain}", authorization_user=user.extension,
         realm=tenant.sip_domain, display_name=user.full_name,
-        websocket_url=get_settings().kamailio_ws_url or None, stun_turn=stun_turn,
+        websocket_url=get_settings().resolved_ws_url(), stun_turn=stun_turn,
         ice_servers=await get_ice_servers(db, tenant=tenant) if stun_turn else [])

@@ -135,6 +135,7 @@ def config_values(settings: Settings, auth_table: str = rules.AUTH_TABLE) -> dic
                              "db_set_readonly would make location read-only too)"
                              if db_module == "db_sqlite" else ""),
         "sip_port": settings.kamailio_sip_port, "http_port": settings.kamailio_http_port,
+        "ws_port": settings.kamailio_ws_port,
         "auth_table": auth_table, "roster_url": f"{base}/api/v1",
         "roster_token": settings.resolved_sip_callback_secret(),
         "runtime_dir": str(runtime_dir(settings)),
