@@ -113,7 +113,7 @@ def run_one(url: str, backend: str, table: str, accounts: Path, n: int, rate: in
     asyncio.run(clear_location(url))
     http_port, sip_port = free_port(), free_port(socket.SOCK_DGRAM)
     settings = Settings(database_url=url, data_dir=work, kamailio_sip_port=sip_port,
-                        kamailio_http_port=http_port,
+                        kamailio_http_port=http_port, kamailio_ws_port=free_port(),
                         kamailio_rpc_url=f"http://127.0.0.1:{http_port}/RPC",
                         kamailio_runtime_dir=work / f"kamailio-{table}", kamailio_log_level=1,
                         kamailio_children=4, sip_callback_secret="bench")
