@@ -148,3 +148,10 @@ async def test_an_agent_sees_only_its_own_queues_read_only(client, api, signed_i
     r = await agent.client.patch(f"{api}/queues/{mine['id']}/members/{agent.id}",
                                  json={"priority": 9})
     assert r.status_code == 403
+
+
+async def test_from_group_is_not_mistaken_for_a_member_id(client, api):
+    """PATCH on .../members/from-group is an unsupported method (405), not a member id (422)."""
+    q = (await client.post(f"{api}/queues", json={"name": "Routing"})).json()
+    r = await client.patch(f"{api}/queues/{q['id']}/members/from-group", json={"priority": 1})
+    assert r.status_code == 405 and r.headers["allow"] == "POST"

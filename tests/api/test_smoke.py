@@ -20,3 +20,10 @@ async def test_openapi_declares_every_path_parameter(anon):
         for method, op in item.items():
             declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
             assert names <= declared, (method, path, names - declared)
+
+
+async def test_405_lists_every_allowed_method(client, api):
+    g = (await client.post(f"{api}/groups", json={"name": "Allow"})).json()
+    r = await client.request("OPTIONS", f"{api}/groups/{g['id']}")
+    assert r.status_code == 405 and r.headers["allow"] == "DELETE, GET, PATCH"
+    assert r.headers["content-type"] == "application/problem+json"

@@ -111,7 +111,7 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
                                              login=u.login, priority=body.priority)
                                    for u in added], skipped=skipped)
 
-    @router.patch("/{queue_id}/members/{user_id}", response_model=QueueMemberOut,
+    @router.patch("/{queue_id}/members/{user_id:int}", response_model=QueueMemberOut,
                   name=f"set_{kind}_member_priority")
     async def set_priority(queue_id: Id, user_id: Id, body: PriorityIn, db: DB,
                            actor: Manager):
@@ -122,7 +122,7 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
         return QueueMemberOut(user_id=row.user_id, full_name=user.full_name, login=user.login,
                          priority=row.priority)
 
-    @router.delete("/{queue_id}/members/{user_id}", status_code=204,
+    @router.delete("/{queue_id}/members/{user_id:int}", status_code=204,
                    name=f"remove_{kind}_member")
     async def remove_member(queue_id: Id, user_id: Id, db: DB, actor: Manager) -> Response:
         await service.remove_member(db, queue=await _get(db, actor, queue_id), user_id=user_id)
