@@ -27,16 +27,14 @@ from roster.domains.access.schemas import (
     SupervisionOut,
     TenantGrantOut,
 )
-from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 router = make_tenant_router("", ["access"])
 
 
 async def _user(db, actor: Actor, user_id: int):
-    user = await users_repo.get(db, actor, user_id)  # scoped: outside the data scope is 404
-    if user is None:
-        raise not_found("user")
-    return user
+    # scoped: a user outside the data scope answers 404
+    return await users_service.get_user(db, actor=actor, user_id=user_id)
 
 
 async def _role(db, actor: Actor, role_id: int):

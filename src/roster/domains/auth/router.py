@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import Request, Response
 
-from roster.core.errors import not_found
 from roster.core.permissions import Actor, Public, Requires
 from roster.core.routing import Id, api_router
 from roster.core.routing import tenant_router as make_tenant_router
@@ -20,7 +19,7 @@ from roster.domains.auth.schemas import (
     SwitchRoleIn,
     TokenOut,
 )
-from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 router = api_router("/auth", ["auth"])
 tenant_router = make_tenant_router("", ["auth"])
@@ -82,10 +81,8 @@ async def me(actor: Annotated[Actor, Requires("profile.read")]) -> MeOut:
 # --- under a tenant ---------------------------------------------------------------------------
 
 async def _user(db, actor: Actor, user_id: int):
-    user = await users_repo.get(db, actor, user_id)
-    if user is None:
-        raise not_found("user")
-    return user
+    # scoped: a user outside the data scope answers 404
+    return await users_service.get_user(db, actor=actor, user_id=user_id)
 
 
 @tenant_router.post("/users/{user_id}/revoke-sessions", status_code=204)

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
+from roster.core.queries import taken
 from roster.domains.groups.models import Group, GroupMember
 from roster.domains.users.models import User
 
@@ -16,11 +17,9 @@ async def get(db: AsyncSession, tenant_id: int, group_id: int) -> Group | None:
                                                  Group.id == group_id))).scalar()
 
 
-async def name_taken(db: AsyncSession, tenant_id: int, name: str, exclude: int | None) -> bool:
-    stmt = select(Group.id).where(Group.tenant_id == tenant_id, Group.name == name)
-    if exclude is not None:
-        stmt = stmt.where(Group.id != exclude)
-    return (await db.execute(stmt)).first() is not None
+async def name_taken(db: AsyncSession, tenant_id: int, name: str,
+                     exclude: int | None) -> bool:
+    return await taken(db, Group, tenant_id=tenant_id, exclude_id=exclude, name=name)
 
 
 async def list_page(db: AsyncSession, tenant_id: int, page: PageParams) -> list[Group]:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
+from roster.core.queries import taken
 from roster.domains.groups.models import Group
 from roster.domains.numbers.models import Number
 from roster.domains.projects.models import Project, ProjectMember
@@ -23,11 +24,9 @@ async def get(db: AsyncSession, tenant_id: int, project_id: int) -> Project | No
     return (await db.execute(stmt)).scalar()
 
 
-async def name_taken(db: AsyncSession, tenant_id: int, name: str, exclude: int | None) -> bool:
-    stmt = select(Project.id).where(Project.tenant_id == tenant_id, Project.name == name)
-    if exclude is not None:
-        stmt = stmt.where(Project.id != exclude)
-    return (await db.execute(stmt)).first() is not None
+async def name_taken(db: AsyncSession, tenant_id: int, name: str,
+                     exclude: int | None) -> bool:
+    return await taken(db, Project, tenant_id=tenant_id, exclude_id=exclude, name=name)
 
 
 async def list_page(db: AsyncSession, tenant_id: int, page: PageParams) -> list[Project]:

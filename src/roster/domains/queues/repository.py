@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
 from roster.core.permissions import Actor
+from roster.core.queries import taken
 from roster.domains.groups.models import GroupMember
 from roster.domains.queues.models import Queue, QueueMember
 from roster.domains.users.models import User
@@ -34,11 +35,7 @@ async def get(db: AsyncSession, actor: Actor, kind: str, queue_id: int) -> Queue
 
 async def name_taken(db: AsyncSession, tenant_id: int, kind: str, name: str,
                      exclude: int | None) -> bool:
-    stmt = select(Queue.id).where(Queue.tenant_id == tenant_id, Queue.kind == kind,
-                                  Queue.name == name)
-    if exclude is not None:
-        stmt = stmt.where(Queue.id != exclude)
-    return (await db.execute(stmt)).first() is not None
+    return await taken(db, Queue, tenant_id=tenant_id, exclude_id=exclude, kind=kind, name=name)
 
 
 async def list_page(db: AsyncSession, actor: Actor, kind: str, page: PageParams) -> list[Queue]:

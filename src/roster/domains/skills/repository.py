@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
+from roster.core.queries import taken
 from roster.domains.skills.models import Skill, UserSkill
 
 register_unique("uq_skills_tenant_id_name", "name", "skill_exists", "This skill exists already.")
@@ -21,11 +22,9 @@ async def by_names(db: AsyncSession, tenant_id: int, names: list[str]) -> dict[s
     return {s.name: s for s in rows.scalars()}
 
 
-async def name_taken(db: AsyncSession, tenant_id: int, name: str, exclude: int | None) -> bool:
-    stmt = select(Skill.id).where(Skill.tenant_id == tenant_id, Skill.name == name)
-    if exclude is not None:
-        stmt = stmt.where(Skill.id != exclude)
-    return (await db.execute(stmt)).first() is not None
+async def name_taken(db: AsyncSession, tenant_id: int, name: str,
+                     exclude: int | None) -> bool:
+    return await taken(db, Skill, tenant_id=tenant_id, exclude_id=exclude, name=name)
 
 
 async def list_page(db: AsyncSession, tenant_id: int, page: PageParams) -> list[Skill]:
