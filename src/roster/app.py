@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 
 from roster import __version__, models  # noqa: F401 - complete metadata
 from roster.config import Settings, get_settings
-from roster.core import context, errors, openapi
+from roster.core import context, errors, logs, openapi
 from roster.db import create_engine, create_sessionmaker
 
 log = logging.getLogger("roster")
@@ -85,4 +85,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers():
         app.include_router(router)
     openapi.install(app)
+    logs.install()
     return app
