@@ -2,14 +2,16 @@
 #   make demo   - serve Roster on SQLite with a demo tenant (prints URL, token, sign-in)
 #   make test   - run every test (SQLite and PostgreSQL; SIP tests start Kamailio and sipp)
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv from PATH, else as a module of the Python that installs it (works before a shell rehash).
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
 
 .PHONY: setup demo serve test lint bench
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-
-setup: $(UV)
+setup:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 
 demo: setup
