@@ -56,8 +56,9 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
         subscribers()  # the same reactions to events as the API (access, mail, registrar, devices)
         engine = create_engine(get_settings().resolved_database_url())
+        sessionmaker = create_sessionmaker(engine)
         try:
-            async with create_sessionmaker(engine)() as session:
+            async with sessionmaker() as session:
                 context.actor.set("cli")
                 try:
                     result = await fn(session)
@@ -65,6 +66,7 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
                 except BaseException:
                     events.discard(session)
                     await session.rollback()
+                    await events.run_refusal_records(session, sessionmaker)
                     raise
                 await events.run_after_commit(session)
                 return result

@@ -29,6 +29,29 @@ def discard(session: AsyncSession) -> None:
     session.info.pop("after_commit", None)
 
 
+# Bookkeeping of a refusal (a failed sign-in, a wrong PIN) must outlive the refusal itself: the
+# request's own transaction rolls back, so the edge runs these afterwards, each in a transaction
+# of its own that it commits.
+Recorder = Callable[[AsyncSession], Awaitable[None]]
+
+
+def record_even_if_refused(session: AsyncSession, recorder: Recorder) -> None:
+    """Queue a write that is committed whatever the request's outcome (after its rollback)."""
+    session.info.setdefault("even_if_refused", []).append(recorder)
+
+
+async def run_refusal_records(session: AsyncSession, sessionmaker) -> None:
+    recorders: list[Recorder] = session.info.pop("even_if_refused", [])
+    for recorder in recorders:
+        async with sessionmaker() as own:
+            try:
+                await recorder(own)
+                await own.commit()
+            except Exception:  # bookkeeping must not turn a 401 into a 500
+                await own.rollback()
+                log.exception("refusal record failed")
+
+
 # In-process domain signals: a domain announces what happened; others (SIP clean-up, webhooks)
 # subscribe and usually queue an after-commit effect. Keeps domains from importing each other.
 Handler = Callable[..., Awaitable[None]]

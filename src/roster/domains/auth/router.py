@@ -40,8 +40,7 @@ def _address(request: Request) -> str:
 async def login(body: LoginIn, request: Request, db: DB,
                 _: Annotated[None, Public("sign-in: the way to obtain credentials")]) -> TokenOut:
     """Sign in with tenant, login and password (FCC-6, FCC-8); a bearer token comes back."""
-    issued = await service.login(db, bookkeeping=request.app.state.sessionmaker,
-                                 tenant_slug=body.tenant, login_name=body.login,
+    issued = await service.login(db, tenant_slug=body.tenant, login_name=body.login,
                                  password=body.password, address=_address(request))
     return _token(issued)
 

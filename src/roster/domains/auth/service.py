@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
 from roster.core import audit, clock, context, events, lockout
@@ -100,8 +101,8 @@ async def _address_window(db: AsyncSession, address: str) -> rules.AddressWindow
     return None if row is None else rules.AddressWindow(_aware(row.window_start), row.count)
 
 
-async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSession],
-                tenant_slug: str, login_name: str, password: str, address: str) -> Issued:
+async def login(db: AsyncSession, *, tenant_slug: str, login_name: str, password: str,
+                address: str) -> Issued:
     """Sign in with tenant, login and password (FCC-6, FCC-8, DAK-10), with lock-out."""
     settings = get_settings()
     now = clock.now()
@@ -121,9 +122,9 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
     lock = await db.get(LoginLock, subject)
     locked_for = lockout.seconds_locked(_lock_state(lock), now)
     if locked_for:
-        await db.rollback()
-        await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
-                        subject=subject, address=address, now=now, reason="locked", count=False)
+        events.record_even_if_refused(db, partial(
+            _bookkeep, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
+            subject=subject, address=address, now=now, reason="locked", count=False))
         raise Problem(401, "Unauthorized", "Sign-in is locked for a while after failed attempts.",
                       headers={"Retry-After": str(locked_for), "WWW-Authenticate": "Bearer"},
                       code="locked")
@@ -132,9 +133,9 @@ async def login(db: AsyncSession, *, bookkeeping: async_sessionmaker[AsyncSessio
                 and access_rules.can_sign_in(user.role_list))
     if not ok or not eligible:
         reason = "bad_password" if not ok else "not_allowed"
-        await db.rollback()
-        await _bookkeep(bookkeeping, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
-                        subject=subject, address=address, now=now, reason=reason, count=True)
+        events.record_even_if_refused(db, partial(
+            _bookkeep, tenant_id=tenant_id, user_id=user_id, login_name=login_name,
+            subject=subject, address=address, now=now, reason=reason, count=True))
         raise _bad_credentials()
     if lock is not None:
         await db.delete(lock)
@@ -158,7 +159,7 @@ async def seconds_locked(db: AsyncSession, *, subject: str, now: datetime) -> in
 async def count_failure(db: AsyncSession, *, subject: str, tenant_id: int | None,
                         now: datetime) -> datetime | None:
     """One more failure for a lock-out subject; the end of the lock when this one locked it.
-    Flushes only: the caller commits it in its own bookkeeping transaction."""
+    Flushes only: it runs inside a refusal record (events.record_even_if_refused)."""
     settings = get_settings()
     lock = await db.get(LoginLock, subject, with_for_update=True)
     state = lockout.after_failure(_lock_state(lock), now, attempts=settings.lockout_attempts,
@@ -172,44 +173,39 @@ async def count_failure(db: AsyncSession, *, subject: str, tenant_id: int | None
     return state.locked_until if lockout.seconds_locked(state, now) else None
 
 
-async def _bookkeep(sm: async_sessionmaker[AsyncSession], *, tenant_id: int | None,
-                    user_id: int | None, login_name: str, subject: str, address: str,
-                    now: datetime,
-                    reason: str, count: bool) -> None:
-    """Record a refused sign-in in its own short transaction.
+async def _bookkeep(s: AsyncSession, *, tenant_id: int | None, user_id: int | None,
+                    login_name: str, subject: str, address: str, now: datetime, reason: str,
+                    count: bool) -> None:
+    """Record a refused sign-in: counters, lock and audit entry.
 
-    The request answers 401, and the request's transaction is rolled back on any answer of 400
-    or more (a refused request changes nothing). The failure counters, the lock and the audit
-    entry must survive that rollback, or lock-out could never happen: so they are committed
-    here, separately, before the 401 is raised.
+    The request answers 401 and its own transaction rolls back (a refused request changes
+    nothing), yet lock-out needs the failures to stay: so this runs through
+    ``events.record_even_if_refused``, in a transaction of its own, after that rollback.
     """
-    async with sm() as s:
-        try:
-            newly_locked = None
-            if count:
-                row = await s.get(AddressFailures, address, with_for_update=True)
-                prev = (None if row is None
-                        else rules.AddressWindow(_aware(row.window_start), row.count))
-                window = rules.address_after_failure(prev, now)
-                if row is None:
-                    s.add(AddressFailures(address=address, window_start=window.window_start,
-                                          count=window.count))
-                else:
-                    row.window_start, row.count = window.window_start, window.count
-                newly_locked = await count_failure(s, subject=subject, tenant_id=tenant_id,
-                                                   now=now)
-            entity, entity_id = ("user", user_id) if user_id is not None else ("login",
-                                                                               login_name[:60])
-            await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,
-                               tenant_id=tenant_id, after={"reason": reason, "address": address})
-            if newly_locked is not None:
-                await audit.record(s, action="locked", entity=entity, entity_id=entity_id,
-                                   tenant_id=tenant_id,
-                                   after={"until": newly_locked.isoformat(), "address": address})
-            await s.commit()
-        except IntegrityError:
-            # A concurrent failure created the same counter row first; its count stands.
-            await s.rollback()
+    try:
+        newly_locked = None
+        if count:
+            row = await s.get(AddressFailures, address, with_for_update=True)
+            prev = (None if row is None
+                    else rules.AddressWindow(_aware(row.window_start), row.count))
+            window = rules.address_after_failure(prev, now)
+            if row is None:
+                s.add(AddressFailures(address=address, window_start=window.window_start,
+                                      count=window.count))
+            else:
+                row.window_start, row.count = window.window_start, window.count
+            newly_locked = await count_failure(s, subject=subject, tenant_id=tenant_id, now=now)
+        entity, entity_id = ("user", user_id) if user_id is not None else ("login",
+                                                                           login_name[:60])
+        await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,
+                           tenant_id=tenant_id, after={"reason": reason, "address": address})
+        if newly_locked is not None:
+            await audit.record(s, action="locked", entity=entity, entity_id=entity_id,
+                               tenant_id=tenant_id,
+                               after={"until": newly_locked.isoformat(), "address": address})
+    except IntegrityError:
+        # A concurrent failure created the same counter row first; its count stands.
+        await s.rollback()
 
 
 async def switch_role(db: AsyncSession, *, principal: Principal, role: str) -> Issued:

@@ -72,18 +72,9 @@ async def pin_login(station_id: Id, body: PinLogin, db: DB,
                     actor: Annotated[Actor, Requires("stations.use")]) -> AgentStateOut:
     """FCC-5, DAK-21: log in at a free station with the agent PIN. A station held by another
     agent answers 409 naming no one (FCC-11); wrong PINs are limited like passwords."""
-    tenant_id = actor.tenant_id
     station = await service.get_station(db, tenant=actor.tenant, station_id=station_id)
-    try:
-        return _state(await service.pin_login(db, tenant=actor.tenant, station=station,
-                                              pin=body.agent_pin, caller=actor.principal.label()))
-    except service.PinRefused as refused:
-        # The refused request rolls back; the failed attempt must still count.
-        await db.rollback()
-        await service.record_pin_failure(db, tenant_id=tenant_id, station_id=refused.station_id,
-                                         caller=actor.principal.label())
-        await db.commit()
-        raise refused.problem from None
+    return _state(await service.pin_login(db, tenant=actor.tenant, station=station,
+                                          pin=body.agent_pin, caller=actor.principal.label()))
 
 
 @stations.post("/{station_id}/logout", response_model=StationOut)

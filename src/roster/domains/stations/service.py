@@ -4,12 +4,13 @@ phone's feature codes (FCC-4, FCC-5, FCC-11, DAK-21). Services flush, never comm
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
-from roster.core import clock, lockout, secrets
+from roster.core import clock, events, lockout, secrets
 from roster.core.errors import FieldErrors, Problem, conflict, not_found
 from roster.core.events import subscribe
 from roster.domains.auth import service as auth_service
@@ -20,17 +21,6 @@ from roster.domains.stations.schemas import StationCreate
 from roster.domains.tenants.models import Tenant
 from roster.domains.users import rules as user_rules
 from roster.domains.users.models import User
-
-
-class PinRefused(Exception):
-    """A PIN sign-in refused for a reason that counts as a failed attempt."""
-
-    def __init__(self, station_id: int) -> None:
-        super().__init__(station_id)
-        self.station_id = station_id
-        self.problem = Problem(403, "Forbidden", "The agent PIN was not accepted.",
-                               code="pin_refused")
-
 
 # --- stations --------------------------------------------------------------------------------
 
@@ -177,13 +167,15 @@ async def pin_login(db: AsyncSession, *, tenant: Tenant, station: Station, pin: 
     if wait:
         raise Problem(429, "Too many attempts", "Too many wrong PINs; try again later.",
                       code="pin_locked", headers={"Retry-After": str(wait)})
-    errors = user_rules.check_pin(pin) if pin.isdigit() else ["shape"]
     user = None
-    if not errors:
+    if not user_rules.check_pin(pin):  # a PIN no user can hold is not looked up
         user = await repo.user_by_pin(db, tenant.id,
                                       secrets.fingerprint("pin", f"{tenant.id}:{pin}"))
     if user is None or not user.active:
-        raise PinRefused(station.id)
+        # The refusal rolls back; the failed attempt must still count.
+        events.record_even_if_refused(db, partial(
+            record_pin_failure, tenant_id=tenant.id, station_id=station.id, caller=caller))
+        raise Problem(403, "Forbidden", "The agent PIN was not accepted.", code="pin_refused")
     await current_state(db, tenant=tenant, user=user)
     decision = rules.station_decision(agent_id=user.id, station_agent_id=station.agent_id,
                                       reserved_for_id=station.reserved_for_id)
@@ -208,8 +200,7 @@ async def pin_login(db: AsyncSession, *, tenant: Tenant, station: Station, pin: 
 
 async def record_pin_failure(db: AsyncSession, *, tenant_id: int, station_id: int,
                              caller: str) -> None:
-    """Count a failed PIN against the station and the caller; the edge commits it on its own,
-    because the refused request itself rolls back."""
+    """Count a failed PIN against the station and the caller (run as a refusal record)."""
     now = clock.now()
     station = await repo.get(db, tenant_id, station_id)
     if station is not None:
