@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fastapi.routing import APIRoute
 
 from roster.core.permissions import PublicAccess, RequiresPermission, declared_permission
+from roster.core.routing import flat_routes
 
 # FastAPI's own documentation routes: served to anybody, outside the API's permission model.
 DOC_PATHS = {"/api/v1/openapi.json", "/api/v1/docs", "/docs/oauth2-redirect"}
@@ -21,13 +22,7 @@ UNKNOWN_ID = "987654321"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
-def app_routes(app) -> list:
-    """Every route the application serves, flattened from included routers."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI keeps a flat list
-        return list(app.routes)
-    return [ctx.route for ctx in iter_route_contexts(app.routes)]
+app_routes = flat_routes
 
 
 @dataclass

@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from roster.core.routing import flat_routes
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -156,13 +158,6 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return invalid(*errors)
 
 
-def _flat_routes(app: FastAPI) -> list:
-    """Every route, flattened from included routers."""
-    from fastapi.routing import iter_route_contexts
-
-    return [ctx.route for ctx in iter_route_contexts(app.routes)]
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
@@ -183,7 +178,7 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             # Each method is its own route: list every method any route offers for this path.
             methods: set[str] = set()
-            for route in _flat_routes(request.app):
+            for route in flat_routes(request.app):
                 match, _ = route.matches(request.scope)
                 if match != Match.NONE:
                     methods |= getattr(route, "methods", None) or set()

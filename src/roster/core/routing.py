@@ -31,3 +31,10 @@ def tenant_router(prefix: str, tags: list[str]) -> APIRouter:
     """Routes under /api/v1/tenants/{tenant}; the slug is resolved by the permission check."""
     return APIRouter(prefix=f"/api/v1/tenants/{{tenant}}{prefix}", tags=tags,
                      route_class=TransactionalRoute, dependencies=[TENANT_PATH])
+
+
+def flat_routes(app) -> list:
+    """Every route the application serves, flattened from included routers."""
+    from fastapi.routing import iter_route_contexts
+
+    return [ctx.route for ctx in iter_route_contexts(app.routes)]
