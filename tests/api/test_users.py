@@ -288,6 +288,14 @@ async def test_strict_types_and_unknown_fields(client, api):
     assert r.status_code == 422 and error_codes(r) == {"unknown_field"}
 
 
+async def test_fcc1_full_name_required(client, api):
+    r = await client.post(f"{api}/users", json={"login": "nameless"})
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("full_name", "required")]
+    r = await client.post(f"{api}/users", json=user_body(full_name=""))
+    assert r.status_code == 422 and error_codes(r) == {"too_short"}
+
+
 async def test_fcc2_login_unique_and_required(client, api):
     u = await make_user(client, api)
     r = await client.post(f"{api}/users", json=user_body(login=u["login"]))

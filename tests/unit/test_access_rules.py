@@ -136,3 +136,12 @@ def test_invitation_mail_in_every_panel_language_oki40():
     assert len(subjects) == 5
     assert key_rules.compose("recovery", "xx", name="A", tenant="T", link="L", expires=T0)[0] \
         == "Reset your T password"
+
+
+def test_sipl10_sipl11_visible_extensions():
+    """SIPL-10: own calls by default; SIPL-11: an administrator's list replaces the default."""
+    from roster.domains.access import rules as access_rules
+
+    assert access_rules.visible_extensions([], "201") == (["201"], True)
+    assert access_rules.visible_extensions([], None) == ([], True)
+    assert access_rules.visible_extensions(["300", "301"], "201") == (["300", "301"], False)

@@ -32,11 +32,6 @@ from roster.domains.users import service as users_service
 router = make_tenant_router("", ["access"])
 
 
-async def _user(db, actor: Actor, user_id: int):
-    # scoped: a user outside the data scope answers 404
-    return await users_service.get_user(db, actor=actor, user_id=user_id)
-
-
 async def _role(db, actor: Actor, role_id: int):
     role = await repo.get_role(db, actor.tenant_id, role_id)
     if role is None:
@@ -124,14 +119,14 @@ async def effective_access(user_id: Id, db: DB,
                            actor: Annotated[Actor, Requires("users.access.read")]
                            ) -> EffectiveAccess:
     """The resolved permissions and data scopes of every role the user holds."""
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     return EffectiveAccess.model_validate(await service.effective_access(db, user=user))
 
 
 @router.get("/users/{user_id}/role-grants", response_model=list[GrantOut])
 async def list_grants(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.access.read")]) -> list[GrantOut]:
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     return [GrantOut(id=g.id, role=r.name if r else g.builtin, role_id=g.role_id,
                      project_id=g.project_id) for g, r in await repo.grants_of(db, user.id)]
 
@@ -140,7 +135,7 @@ async def list_grants(user_id: Id, db: DB,
 async def grant_role(user_id: Id, body: GrantIn, db: DB, response: Response,
                      actor: Annotated[Actor, Requires("users.access.manage")]) -> GrantOut:
     """OKI-10/11: grant a role to a user, in the whole tenant or within one project."""
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     grant = await service.grant_role(db, actor=actor, user=user, role=body.role,
                                      role_id=body.role_id, project_id=body.project_id)
     response.headers["Location"] = (
@@ -153,7 +148,7 @@ async def grant_role(user_id: Id, body: GrantIn, db: DB, response: Response,
 @router.delete("/users/{user_id}/role-grants/{grant_id}", status_code=204)
 async def revoke_grant(user_id: Id, grant_id: Id, db: DB,
                        actor: Annotated[Actor, Requires("users.access.manage")]) -> Response:
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     await service.revoke_grant(db, actor=actor, user=user, grant_id=grant_id)
     return Response(status_code=204)
 
@@ -161,7 +156,7 @@ async def revoke_grant(user_id: Id, grant_id: Id, db: DB,
 @router.get("/users/{user_id}/permissions", response_model=OverridesOut)
 async def get_overrides(user_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("users.access.read")]) -> OverridesOut:
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     grants, revokes = await repo.overrides_of(db, user.id)
     return OverridesOut(grant=sorted(grants), revoke=sorted(revokes))
 
@@ -171,7 +166,7 @@ async def set_overrides(user_id: Id, body: OverridesIn, db: DB,
                         actor: Annotated[Actor, Requires("users.access.manage")]
                         ) -> OverridesOut:
     """FCC-22/23: permissions granted to or revoked from one supervisor or agent."""
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     await service.set_overrides(db, actor=actor, user=user, grant=body.grant, revoke=body.revoke)
     return OverridesOut(grant=sorted(set(body.grant)), revoke=sorted(set(body.revoke)))
 
@@ -180,7 +175,7 @@ async def set_overrides(user_id: Id, body: OverridesIn, db: DB,
 async def get_supervision(user_id: Id, db: DB,
                           actor: Annotated[Actor, Requires("users.access.read")]
                           ) -> SupervisionOut:
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     return await _supervision(db, user.id)
 
 
@@ -190,7 +185,7 @@ async def set_supervision(user_id: Id, body: SupervisionIn, db: DB,
                           ) -> SupervisionOut:
     """FCC-22, DAK-10: the users, groups, queues and campaigns this supervisor sees and
     manages."""
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     await service.set_supervision(db, actor=actor, user=user, user_ids=body.users,
                                   group_ids=body.groups, queue_ids=body.queues,
                                   campaign_ids=body.campaigns)
@@ -201,11 +196,9 @@ async def set_supervision(user_id: Id, body: SupervisionIn, db: DB,
 async def get_call_visibility(user_id: Id, db: DB,
                               actor: Annotated[Actor, Requires("users.access.read")]
                               ) -> CallVisibilityOut:
-    user = await _user(db, actor, user_id)
-    extensions = await repo.call_extensions(db, user.id)
-    if extensions:
-        return CallVisibilityOut(extensions=extensions, default=False)
-    return CallVisibilityOut(extensions=[user.extension] if user.extension else [], default=True)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
+    extensions, default = await service.call_visibility(db, user=user)
+    return CallVisibilityOut(extensions=extensions, default=default)
 
 
 @router.put("/users/{user_id}/call-visibility", response_model=CallVisibilityOut)
@@ -213,6 +206,6 @@ async def set_call_visibility(user_id: Id, body: CallVisibilityIn, db: DB,
                               actor: Annotated[Actor, Requires("users.access.manage")]
                               ) -> CallVisibilityOut:
     """SIPL-11: the extensions whose calls this person may see and listen to (empty: own)."""
-    user = await _user(db, actor, user_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
     await service.set_call_visibility(db, actor=actor, user=user, extensions=body.extensions)
     return await get_call_visibility(user_id, db, actor)

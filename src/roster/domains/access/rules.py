@@ -136,3 +136,11 @@ def target_refusal(granter: Granter, *, target_roles: Iterable[str]) -> str | No
 def is_last_administrator(*, was_admin: bool, still_admin: bool, other_admins: int) -> bool:
     """The last active administrator of a tenant cannot be removed, demoted or deactivated."""
     return was_admin and not still_admin and other_admins == 0
+
+
+def visible_extensions(configured: list[str], own: str | None) -> tuple[list[str], bool]:
+    """SIPL-11: the extensions whose calls a person may see and listen to, and whether that is the
+    default. With no list set, only the person's own extension (SIPL-10)."""
+    if configured:
+        return list(configured), False
+    return ([own] if own else []), True

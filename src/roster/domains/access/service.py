@@ -81,10 +81,13 @@ async def resolve(db: AsyncSession, *, user: User, kind: str) -> Resolved:
     else:
         # Everybody else sees (read-only, by their permissions) those they are a member of.
         queue_scope = frozenset(await repo.member_queue_ids(db, user.id))
-    extensions = await repo.call_extensions(db, user.id)
-    if not extensions and user.extension:
-        extensions = [user.extension]  # SIPL-10: own calls by default
+    extensions, _ = await call_visibility(db, user=user)
     return Resolved(perms, scope, tuple(extensions), queue_scope)
+
+
+async def call_visibility(db: AsyncSession, *, user: User) -> tuple[list[str], bool]:
+    """SIPL-10/11: (extensions whose calls the user may see, whether that is the default)."""
+    return rules.visible_extensions(await repo.call_extensions(db, user.id), user.extension)
 
 
 async def principal_for_user(db: AsyncSession, *, token_id: int, kind: str, user_id: int | None,
@@ -215,7 +218,7 @@ async def effective_access(db: AsyncSession, *, user: User) -> dict:
     for grant, role in await repo.grants_of(db, user.id):
         granted.append({"id": grant.id, "role": role.name if role else grant.builtin,
                         "role_id": grant.role_id, "project_id": grant.project_id})
-    extensions = await repo.call_extensions(db, user.id)
+    extensions, default = await call_visibility(db, user=user)
     return {
         "user_id": user.id, "roles": user.role_list,
         "default_role": rules.default_active_role(user.role_list),
@@ -223,8 +226,8 @@ async def effective_access(db: AsyncSession, *, user: User) -> dict:
         "permission_grants": sorted(grants), "permission_revocations": sorted(revokes),
         "supervises": {"users": users, "groups": groups, "queues": queues,
                        "campaigns": campaigns},
-        "call_extensions": extensions or ([user.extension] if user.extension else []),
-        "call_extensions_default": not extensions,
+        "call_extensions": extensions,
+        "call_extensions_default": default,
         "projects": await projects_repo.projects_of_user(db, user.id),
     }
 

@@ -79,24 +79,20 @@ async def me(actor: Annotated[Actor, Requires("profile.read")]) -> MeOut:
 
 # --- under a tenant ---------------------------------------------------------------------------
 
-async def _user(db, actor: Actor, user_id: int):
-    # scoped: a user outside the data scope answers 404
-    return await users_service.get_user(db, actor=actor, user_id=user_id)
-
-
 @tenant_router.post("/users/{user_id}/revoke-sessions", status_code=204)
 async def revoke_sessions(user_id: Id, db: DB,
                           actor: Annotated[Actor, Requires("users.sessions.manage")]) -> Response:
     """Sign a user out of every session."""
-    await service.revoke_sessions(db, actor=actor, user=await _user(db, actor, user_id))
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
+    await service.revoke_sessions(db, actor=actor, user=user)
     return Response(status_code=204)
 
 
 @tenant_router.get("/users/{user_id}/lockout", response_model=LockoutOut)
 async def get_lockout(user_id: Id, db: DB,
                       actor: Annotated[Actor, Requires("users.sessions.manage")]) -> LockoutOut:
-    failures, until = await service.lock_state(db, tenant=actor.tenant,
-                                              user=await _user(db, actor, user_id))
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
+    failures, until = await service.lock_state(db, tenant=actor.tenant, user=user)
     return LockoutOut(failures=failures, locked=until is not None, locked_until=until)
 
 
@@ -104,7 +100,8 @@ async def get_lockout(user_id: Id, db: DB,
 async def unlock(user_id: Id, db: DB,
                  actor: Annotated[Actor, Requires("users.sessions.manage")]) -> Response:
     """Lift a lock-out before it ends."""
-    await service.unlock(db, tenant=actor.tenant, user=await _user(db, actor, user_id))
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
+    await service.unlock(db, tenant=actor.tenant, user=user)
     return Response(status_code=204)
 
 

@@ -32,10 +32,12 @@ from roster.domains.users.schemas import (
 
 # Fields copied as they are once the schema has checked their type.
 _PLAIN = ("full_name", "requires_daily_login", "active", "visible", "panel_access", "mobile_app",
-          "ms_teams", "ms_teams_identity", "keep_station_on_logout", "language",
-          "password_must_change", "description", "email_notifications",
+          "ms_teams", "keep_station_on_logout", "language",
+          "password_must_change", "email_notifications",
           "ticket_update_notifications", "recording", "did_as_station", "data_transmission",
           "communication_means")
+# Free-text fields copied as sent; null clears them.
+_CLEARABLE = ("ms_teams_identity", "description")
 _NOT_NULL = {"full_name", "login", "roles", "requires_daily_login", "active", "visible",
              "panel_access", "mobile_app", "ms_teams", "keep_station_on_logout", "language",
              "password_must_change", "email_notifications", "ticket_update_notifications",
@@ -182,10 +184,9 @@ async def _apply(db: AsyncSession, *, tenant: Tenant, user: User, values: dict[s
     for key in _PLAIN:
         if key in values and values[key] is not None:
             setattr(user, key, values[key])
-    if "ms_teams_identity" in values or "description" in values:
-        for key in ("ms_teams_identity", "description"):
-            if key in values:
-                setattr(user, key, values[key])
+    for key in _CLEARABLE:
+        if key in values:
+            setattr(user, key, values[key])
     if login:
         user.login = login
     if "email" in values:
