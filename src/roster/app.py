@@ -39,6 +39,7 @@ def routers() -> list:
     from roster.domains.numbers.router import router as numbers
     from roster.domains.projects.router import router as projects
     from roster.domains.queues.router import campaigns, queues
+    from roster.domains.sip.router import callbacks as sip_callbacks
     from roster.domains.sip.router import router as sip
     from roster.domains.skills.router import router as skills
     from roster.domains.stations.router import agents, feature_codes, stations
@@ -46,7 +47,8 @@ def routers() -> list:
     from roster.domains.users.router import router as users
 
     return [tenants, users, skills, groups, queues, campaigns, numbers, audit, auth, auth_tenant,
-            access, projects, invitations, devices, stations, agents, sip, feature_codes]
+            access, projects, invitations, devices, stations, agents, sip, feature_codes,
+            sip_callbacks]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

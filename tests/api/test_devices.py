@@ -19,7 +19,8 @@ async def test_web21_default_device_when_saved_with_an_extension(client, api, te
     devices = (await client.get(f"{api}/users/{plain['id']}/devices")).json()
     assert devices == [{"id": devices[0]["id"], "kind": "web_workplace",
                         "target": f"301@{tenant['sip_domain']}", "ring_after_s": 0,
-                        "position": 0, "enabled": True, "is_default": True}]
+                        "position": 0, "enabled": True, "is_default": True,
+                        "sip_username": "301", "has_sip_password": True, "mac": None}]
 
     user = await make_user(client, api, extension="302", sip_password=sip_password())
     devices = (await client.get(f"{api}/users/{user['id']}/devices")).json()
@@ -118,3 +119,43 @@ def test_web22_websocket_url_overridable():
     assert Settings(kamailio_ws_port=7443, kamailio_ws_url="").resolved_ws_url() == "ws://127.0.0.1:7443"
     assert (Settings(kamailio_ws_url="wss://pbx.example.net/ws").resolved_ws_url()
             == "wss://pbx.example.net/ws")
+
+
+async def test_dak20_further_devices_register_with_their_own_credentials(client, api, tenant):
+    """DAK-20: the default device keeps the extension; a further line device registers as
+    <extension>-<n> with its own SIP password (FCC-43 policy, write-only, HA1 only); the user
+    names follow an extension change and the old digests are cleared; MACs are normalised and
+    unique; forwarding devices have neither."""
+    user = await make_user(client, api, extension="320", sip_password=sip_password())
+    base = f"{api}/users/{user['id']}/devices"
+    r = await client.post(base, json={"kind": "sip_phone", "sip_password": "short"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["code"] == "sip_password_too_short"
+    assert len((await client.get(base)).json()) == 1  # refused: nothing added
+    r = await client.post(base, json={"kind": "sip_phone", "sip_password": sip_password(),
+                                      "mac": "00:15:65:AB:CD:EF"})
+    assert r.status_code == 201, r.text
+    desk = r.json()
+    assert (desk["sip_username"], desk["has_sip_password"], desk["mac"]) == (
+        "320-2", True, "001565abcdef")
+    assert desk["target"] == f"320-2@{tenant['sip_domain']}"
+    assert "sip_password" not in desk
+    r = await client.post(base, json={"kind": "mobile_app"})
+    assert (r.json()["sip_username"], r.json()["has_sip_password"]) == ("320-3", False)
+    r = await client.post(base, json={"kind": "personal_number", "target": "601234567",
+                                      "sip_password": sip_password(), "mac": "001565abcdee"})
+    assert r.status_code == 422
+    assert {e["code"] for e in r.json()["errors"]} == {"not_allowed"}
+    other = await make_user(client, api, extension="321", sip_password=sip_password())
+    r = await client.post(f"{api}/users/{other['id']}/devices",
+                          json={"kind": "sip_phone", "mac": "00-15-65-ab-cd-ef"})
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "mac_taken"
+    default = next(d for d in (await client.get(base)).json() if d["is_default"])
+    r = await client.patch(f"{base}/{default['id']}", json={"sip_password": sip_password()})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "default_device"
+
+    r = await client.patch(f"{api}/users/{user['id']}",
+                           json={"extension": "330", "sip_password": sip_password()})
+    assert r.status_code == 200, r.text
+    names = {d["sip_username"]: d["has_sip_password"] for d in (await client.get(base)).json()}
+    assert names == {"330": True, "330-2": False, "330-3": False}

@@ -53,8 +53,8 @@ async def update_device(user_id: Id, device_id: Id, body: DeviceUpdate, db: DB,
 async def delete_device(user_id: Id, device_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("devices.manage")]) -> Response:
     user = await get_user(db, actor=actor, user_id=user_id)
-    await service.delete_device(db, device=await service.get_device(db, user=user,
-                                                                     device_id=device_id))
+    await service.delete_device(db, tenant=actor.tenant,
+                                device=await service.get_device(db, user=user, device_id=device_id))
     return Response(status_code=204)
 
 

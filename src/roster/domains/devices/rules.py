@@ -56,6 +56,43 @@ def default_device_kind(communication_means: Sequence[str] | None) -> str:
     return "sip_phone"
 
 
+def line_username(extension: str, index: int) -> str:
+    """DAK-20: the SIP user name of a user's line device: the default one registers as the
+    extension itself, every further one as ``<extension>-<n>`` (n from 2)."""
+    return extension if index == 1 else f"{extension}-{index}"
+
+
+def next_line_index(usernames: Iterable[str | None], extension: str) -> int:
+    """The smallest free ``n`` >= 2 among the user's further line devices."""
+    taken = set()
+    for name in usernames:
+        if name and name.startswith(extension + "-") and name[len(extension) + 1:].isdigit():
+            taken.add(int(name[len(extension) + 1:]))
+    n = 2
+    while n in taken:
+        n += 1
+    return n
+
+
+def renamed_username(username: str | None, old_extension: str | None,
+                     new_extension: str | None) -> str | None:
+    """A line device's user name after the user's extension changed (keeps its ``-n``)."""
+    if not username or not new_extension:
+        return None
+    if username == old_extension:
+        return new_extension
+    suffix = username.rsplit("-", 1)[-1] if "-" in username else ""
+    return f"{new_extension}-{suffix}" if suffix.isdigit() else new_extension
+
+
+def normalize_mac(value: str) -> tuple[str | None, list[FieldError]]:
+    """A MAC address as 12 lower-case hex digits (separators ``:``/``-``/``.`` dropped)."""
+    mac = "".join(c for c in value.lower() if c not in ":-.")
+    if len(mac) != 12 or any(c not in "0123456789abcdef" for c in mac):
+        return None, [FieldError("mac", "invalid_mac", "A MAC address has 12 hexadecimal digits.")]
+    return mac, []
+
+
 @dataclass(frozen=True)
 class ChainDevice:
     id: int
@@ -64,6 +101,7 @@ class ChainDevice:
     ring_after_s: int
     position: int
     enabled: bool
+    sip_username: str | None = None
 
 
 def ring_chain(devices: Iterable[ChainDevice]) -> list[ChainDevice]:
@@ -84,7 +122,7 @@ def ring_plan(devices: Iterable[ChainDevice], *, extension: str | None, sip_doma
         if d.kind in LINE_KINDS:
             if not extension:
                 continue
-            uri = f"sip:{extension}@{sip_domain}"
+            uri = f"sip:{d.sip_username or extension}@{sip_domain}"
         else:
             uri = f"tel:{d.target}"
         steps.setdefault(d.ring_after_s, []).append(

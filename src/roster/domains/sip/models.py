@@ -9,7 +9,12 @@ Alembic's autogenerate does not try to manage them.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roster.db import Base
 
 kamailio_metadata = MetaData()
 
@@ -31,3 +36,18 @@ location = Table(
     Column("domain", String(64)),
     Column("contact", String(512)),
 )
+
+
+class SipLock(Base):
+    """A SIP account locked after failed digest authentications from anywhere (brute force).
+    ``sip_subscriber`` leaves a locked account out, so its REGISTER and INVITE fail like a
+    wrong password until ``locked_until``; counted with core.lockout like panel sign-ins."""
+
+    __tablename__ = "sip_locks"
+    __table_args__ = (UniqueConstraint("tenant_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    locked_until: Mapped[datetime]
