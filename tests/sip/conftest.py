@@ -128,7 +128,7 @@ def _self_signed(work: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -142,7 +142,7 @@ class Presence(Protocol):
 
     async def registered(self, aors: list[str]) -> set[str]: ...
 
-    async def busy(self) -> set[int]: ...
+    async def busy(self, user_ids: list[int]) -> set[int]: ...
 
 
 async def distribution(db: AsyncSession, *, tenant: Tenant, queue: Queue,
@@ -158,7 +158,7 @@ async def distribution(db: AsyncSession, *, tenant: Tenant, queue: Queue,
                          for d in await devices_repo.of_user(db, user.id)
                          if d.kind in LINE_KINDS and d.enabled and d.sip_username]
     registered = await presence.registered([a for v in aors.values() for a in v])
-    busy = await presence.busy()
+    busy = await presence.busy([user.id for _, user in members])
     candidates = []
     for member, user in members:
         state = await stations.current_state(db, tenant=tenant, user=user)

@@ -168,19 +168,15 @@ def call_targets(steps: list[dict[str, Any]], *, gateway: str) -> list[dict[str,
     return out
 
 
-def profile_values(result: Any) -> list[str]:
-    """The values of a dialog profile as ``dlg.profile_list`` reports them (nested JSON)."""
-    out: list[str] = []
+def profile_size(result: Any) -> int:
+    """The size ``dlg.profile_get_size`` reports (a number, or an object holding ``size``)."""
+    if isinstance(result, int):
+        return result
     if isinstance(result, dict):
-        for key, value in result.items():
-            if key.lower() == "value" and isinstance(value, str | int):
-                out.append(str(value))
-            else:
-                out += profile_values(value)
-    elif isinstance(result, list):
-        for item in result:
-            out += profile_values(item)
-    return out
+        return int(result.get("size", 0) or 0)
+    if isinstance(result, list) and result:
+        return profile_size(result[0])
+    return 0
 
 
 def robot_password(secret: str) -> str:

@@ -145,14 +145,15 @@ class Presence:
         return {a for a, c in zip(aors, found, strict=True)
                 if not isinstance(c, BaseException) and c}
 
-    async def busy(self) -> set[int]:
-        if self.reg is None:
+    async def busy(self, user_ids: list[int]) -> set[int]:
+        """The users among these in a call now (dialog profile ``busy``, one value per user)."""
+        if self.reg is None or not user_ids:
             return set()
-        try:
-            result = await self.reg.call("dlg.profile_list", "busy")
-        except (httpx.HTTPError, RegistrarError):
-            return set()
-        return {int(v) for v in rules.profile_values(result) if v.isdigit()}
+        sizes = await asyncio.gather(
+            *(self.reg.call("dlg.profile_get_size", "busy", str(u)) for u in user_ids),
+            return_exceptions=True)
+        return {u for u, n in zip(user_ids, sizes, strict=True)
+                if not isinstance(n, BaseException) and rules.profile_size(n) > 0}
 
 
 def presence() -> Presence:
