@@ -45,6 +45,13 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return s.getsockname()[1]
 
 
+def loopback_address() -> str:
+    """A random address of the loopback network (127.0.0.0/8), never 127.0.0.1."""
+    import random
+
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
+
+
 def free_sip_port() -> int:
     """A port free for both UDP (SIP) and TCP, so Kamailio's listeners can take it."""
     while True:
@@ -78,9 +85,12 @@ class Stack:
         return result.get("Contacts", [])
 
     def sipp(self, scenario: str, ext: str, domain: str, password: str, *extra: str,
-             name: str = "run", source: str = "127.0.0.1", transport: str = "udp"
+             name: str = "run", source: str | None = None, transport: str = "udp"
              ) -> tuple[int, str]:
-        """Run one sipp call; its exit code (0: the scenario went as written) and its log."""
+        """Run one sipp call; its exit code (0: the scenario went as written) and its log.
+        Each run comes from its own loopback address unless ``source`` is given, so the
+        failures tests provoke on purpose never add up to a ban of one source."""
+        source = source or loopback_address()
         out = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.work))
         csv = out / "account.csv"
         csv.write_text("SEQUENTIAL\n"
@@ -98,13 +108,13 @@ class Stack:
         log = (out / "logs.log").read_text() if (out / "logs.log").exists() else ""
         return proc.returncode, log + proc.stdout[-2000:]
 
-    def register(self, ext: str, domain: str, password: str, source: str = "127.0.0.1",
+    def register(self, ext: str, domain: str, password: str, source: str | None = None,
                  transport: str = "udp") -> int:
         return self.sipp("register_auth.xml", ext, domain, password, name=f"reg-{ext}",
                          source=source, transport=transport)[0]
 
     def register_refused(self, ext: str, domain: str, password: str,
-                         source: str = "127.0.0.1") -> int:
+                         source: str | None = None) -> int:
         return self.sipp("register_expect_fail.xml", ext, domain, password,
                          name=f"refused-{ext}", source=source)[0]
 
@@ -159,7 +169,7 @@ def sip_stack(backend) -> Iterator[Stack]:
         kamailio_http_port=http_port, kamailio_ws_port=ws_port,
         kamailio_rpc_url=f"http://127.0.0.1:{http_port}/RPC",
         sip_callback_base_url=f"http://127.0.0.1:{app_port}", sip_callback_secret=CALLBACK_SECRET,
-        sip_tls_certificate=cert, sip_tls_private_key=key,
+        sip_tls_certificate=cert, sip_tls_private_key=key, sip_account_failures=5,
         kamailio_runtime_dir=work / "kamailio", kamailio_children=2, kamailio_log_level=2)
     env = dict(os.environ, ROSTER_DATABASE_URL=backend.url,
                ROSTER_KAMAILIO_RPC_URL=settings.kamailio_rpc_url,
