@@ -37,6 +37,7 @@ def routers() -> list:
     from roster.domains.groups.router import router as groups
     from roster.domains.invitations.router import router as invitations
     from roster.domains.numbers.router import router as numbers
+    from roster.domains.phone_signin.router import router as phone_signin
     from roster.domains.projects.router import router as projects
     from roster.domains.queues.router import campaigns, queues
     from roster.domains.sip.router import callbacks as sip_callbacks
@@ -48,7 +49,7 @@ def routers() -> list:
 
     return [tenants, users, skills, groups, queues, campaigns, numbers, audit, auth, auth_tenant,
             access, projects, invitations, devices, stations, agents, sip, feature_codes,
-            sip_callbacks]
+            sip_callbacks, phone_signin]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
