@@ -33,6 +33,7 @@ def routers() -> list:
     from roster.domains.audit.router import router as audit
     from roster.domains.auth.router import router as auth
     from roster.domains.auth.router import tenant_router as auth_tenant
+    from roster.domains.devices.router import provisioning
     from roster.domains.devices.router import router as devices
     from roster.domains.groups.router import router as groups
     from roster.domains.invitations.router import router as invitations
@@ -49,7 +50,7 @@ def routers() -> list:
 
     return [tenants, users, skills, groups, queues, campaigns, numbers, audit, auth, auth_tenant,
             access, projects, invitations, devices, stations, agents, sip, feature_codes,
-            sip_callbacks, phone_signin]
+            sip_callbacks, phone_signin, provisioning]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -159,3 +159,42 @@ async def test_dak20_further_devices_register_with_their_own_credentials(client,
     assert r.status_code == 200, r.text
     names = {d["sip_username"]: d["has_sip_password"] for d in (await client.get(base)).json()}
     assert names == {"330": True, "330-2": False, "330-3": False}
+
+
+async def test_desk_phone_provisioning_by_mac_with_a_per_device_token(client, anon, api, tenant):
+    """Yealink and Polycom files by MAC: the token (shown once) AND the MAC must match; each
+    fetch issues a fresh SIP password for the phone's own line (never stored in plain); the
+    default device cannot be provisioned; the DID is the label."""
+    user = await make_user(client, api, extension="340", sip_password=sip_password())
+    number = (await client.post(f"{api}/numbers", json={"number": "+48223400340"})).json()
+    r = await client.patch(f"{api}/users/{user['id']}", json={"did": number["number"]})
+    assert r.status_code == 200, r.text
+    base = f"{api}/users/{user['id']}/devices"
+    default = (await client.get(base)).json()[0]
+    r = await client.post(f"{base}/{default['id']}/provisioning")
+    assert r.status_code == 409
+    desk = (await client.post(base, json={"kind": "sip_phone", "mac": "00:15:65:12:34:56"})).json()
+    r = await client.post(f"{base}/{desk['id']}/provisioning")
+    assert r.status_code == 200, r.text
+    urls = r.json()["urls"]
+    assert set(urls) == {"yealink", "polycom"}
+    path = urls["yealink"].split("://", 1)[1].split("/", 1)[1]
+    first = await anon.get(f"/{path}001565123456.cfg")
+    assert first.status_code == 200, first.text
+    text = first.text
+    assert "account.1.user_name = 340-2" in text and "account.1.label = +48223400340" in text
+    assert f"account.1.sip_server.1.address = {tenant['sip_domain']}" in text
+    password = next(ln.split(" = ", 1)[1] for ln in text.splitlines()
+                    if ln.startswith("account.1.password"))
+    assert len(password) >= 10
+    second = await anon.get(f"/{path}001565123456.cfg")
+    assert password not in second.text  # a fresh password each time
+    assert (await anon.get(f"/{path}001565123457.cfg")).status_code == 404  # another MAC
+    token_path = path.replace("/yealink/", "/polycom/")
+    polycom = await anon.get(f"/{token_path}001565123456.cfg")
+    assert polycom.status_code == 200 and 'reg.1.auth.userId="340-2"' in polycom.text
+    assert (await anon.get(f"/{path[:-5]}xxxx/001565123456.cfg")).status_code == 404
+    devices = {d["id"]: d for d in (await client.get(base)).json()}
+    assert devices[desk["id"]]["has_sip_password"] is True
+    r = await client.post(f"{base}/{desk['id']}/provisioning")  # a new token revokes the old
+    assert (await anon.get(f"/{path}001565123456.cfg")).status_code == 404

@@ -43,3 +43,11 @@ async def line_owner(db: AsyncSession, tenant_id: int, username: str) -> Device 
     """The line device registering as ``username`` in the tenant (its user: ``user_id``)."""
     stmt = select(Device).where(Device.tenant_id == tenant_id, Device.sip_username == username)
     return (await db.execute(stmt)).scalar()
+
+
+async def did_of(db: AsyncSession, user_id: int) -> str | None:
+    """The user's city number (FCC-40), the label a desk phone shows."""
+    from roster.domains.numbers.models import Number
+
+    stmt = select(Number.number).where(Number.assigned_user_id == user_id).order_by(Number.id)
+    return (await db.execute(stmt.limit(1))).scalar()

@@ -148,3 +148,69 @@ def check_ice_servers(servers: Sequence[dict[str, Any]]) -> list[FieldError]:
                 errors.append(FieldError(f"servers.{i}", "turn_credentials_required",
                                          "A TURN server needs a username and a credential."))
     return errors
+
+
+# --- desk-phone provisioning (Yealink, Polycom) -------------------------------------------
+
+VENDORS = ("yealink", "polycom")
+
+
+@dataclass(frozen=True)
+class PhoneAccount:
+    """What a desk phone needs to register: its account, the label it shows (the DID, else the
+    extension), the tenant's registrar, and where to send SIP (the outbound proxy)."""
+
+    username: str
+    password: str
+    display_name: str
+    label: str
+    domain: str
+    proxy_host: str
+    proxy_port: int
+    transport: str  # udp | tcp | tls
+
+
+def _xml_attr(value: str) -> str:
+    return (value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+def _cfg_value(value: str) -> str:
+    return value.replace("\n", " ").replace("\r", " ")
+
+
+def provisioning_file(vendor: str, a: PhoneAccount) -> tuple[str, str]:
+    """The configuration file a phone fetches as ``<mac>.cfg``, and its media type."""
+    if vendor == "yealink":
+        transport = {"udp": 0, "tcp": 1, "tls": 2}[a.transport]
+        lines = [
+            "#!version:1.0.0.1",
+            "account.1.enable = 1",
+            f"account.1.label = {_cfg_value(a.label)}",
+            f"account.1.display_name = {_cfg_value(a.display_name)}",
+            f"account.1.auth_name = {a.username}",
+            f"account.1.user_name = {a.username}",
+            f"account.1.password = {a.password}",
+            f"account.1.sip_server.1.address = {a.domain}",
+            f"account.1.sip_server.1.port = {a.proxy_port}",
+            f"account.1.sip_server.1.transport_type = {transport}",
+            "account.1.outbound_proxy_enable = 1",
+            f"account.1.outbound_proxy.1.address = {a.proxy_host}",
+            f"account.1.outbound_proxy.1.port = {a.proxy_port}",
+            "account.1.dtmf.type = 1",  # RFC 2833
+        ]
+        return "\n".join(lines) + "\n", "text/plain"
+    if vendor == "polycom":
+        transport = {"udp": "UDPOnly", "tcp": "TCPOnly", "tls": "TLS"}[a.transport]
+        attrs = {
+            "reg.1.address": f"{a.username}@{a.domain}", "reg.1.auth.userId": a.username,
+            "reg.1.auth.password": a.password, "reg.1.label": a.label,
+            "reg.1.displayName": a.display_name, "reg.1.server.1.address": a.domain,
+            "reg.1.server.1.port": str(a.proxy_port), "reg.1.server.1.transport": transport,
+            "reg.1.outboundProxy.address": a.proxy_host,
+            "reg.1.outboundProxy.port": str(a.proxy_port),
+        }
+        body = " ".join(f'{k}="{_xml_attr(v)}"' for k, v in attrs.items())
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f"<polycomConfig>\n  <reg {body}/>\n</polycomConfig>\n", "application/xml")
+    raise ValueError(vendor)

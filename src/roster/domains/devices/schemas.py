@@ -55,7 +55,8 @@ class ProvisioningToken(BaseModel):
 
     device_id: int
     mac: str
-    provisioning_url: str
+    urls: dict[str, str] = Field(description="per vendor (yealink, polycom): the provisioning "
+                                 "server address; the phone appends <mac>.cfg")
 
 
 class RingDevice(BaseModel):

@@ -295,3 +295,65 @@ async def webphone_config(db: AsyncSession, *, tenant: Tenant, user: User) -> We
         realm=tenant.sip_domain, display_name=user.full_name,
         websocket_url=get_settings().resolved_ws_url(), stun_turn=stun_turn,
         ice_servers=await get_ice_servers(db, tenant=tenant) if stun_turn else [])
+
+
+# --- desk-phone provisioning ------------------------------------------------------------------
+
+async def issue_provisioning(db: AsyncSession, *, tenant: Tenant, user: User,
+                             device: Device) -> dict[str, str]:
+    """A new provisioning token for a desk phone (shown once; the previous one stops working).
+    Only a phone with a MAC and its own line (a further device, <extension>-<n>) qualifies:
+    each fetch gives it a fresh SIP password, which the default line, shared with the
+    user's own SIP password, cannot have."""
+    if device.kind != "sip_phone" or not device.mac:
+        raise conflict("mac", "mac_required", "Only a SIP desk phone with a MAC is provisioned.")
+    if device.is_default or not device.sip_username or device.sip_username == user.extension:
+        raise conflict("kind", "own_line_required",
+                       "Provision a further desk phone (its own line), not the default device.")
+    token, digest = secrets.new_token("rpv")
+    device.provisioning_digest = digest
+    await db.flush()
+    base = get_settings().public_base_url.rstrip("/")
+    return {vendor: f"{base}/provisioning/{vendor}/{token}/" for vendor in rules.VENDORS}
+
+
+async def provisioning_file(db: AsyncSession, *, vendor: str, token: str,
+                            mac: str) -> tuple[str, str]:
+    """The phone's file: found by token digest AND MAC (both must match), with a fresh SIP
+    password (stored as HA1; the file is the only place it exists in plain). Registrations
+    made with the previous password are dropped after commit."""
+    from roster.domains.sip import rules as sip_rules
+
+    normalized, errs = rules.normalize_mac(mac)
+    device = await repo.by_mac(db, normalized) if not errs else None
+    if (device is None or vendor not in rules.VENDORS or not device.provisioning_digest
+            or device.provisioning_digest != secrets.token_digest(token)):
+        raise not_found("provisioning")
+    user = await db.get(User, device.user_id)
+    tenant = await db.get(Tenant, device.tenant_id)
+    if user is None or tenant is None or not user.active or not user.extension:
+        raise not_found("provisioning")
+    password = _fresh_password()
+    stale = _own_aor(device, tenant)
+    _set_password(device, tenant, password)
+    await db.flush()
+    await events.emit(db, "sip.registrations_stale", aors=stale)
+    settings = get_settings()
+    listener = sip_rules.phone_listener(settings)
+    host, port = listener.host, listener.port
+    if settings.sip_advertise:
+        host, _, adv_port = settings.sip_advertise.partition(":")
+        port = int(adv_port) if adv_port else port
+    did = await repo.did_of(db, user.id)
+    return rules.provisioning_file(vendor, rules.PhoneAccount(
+        username=device.sip_username, password=password, display_name=user.full_name,
+        label=did or user.extension, domain=tenant.sip_domain, proxy_host=host,
+        proxy_port=port, transport=listener.proto))
+
+
+def _fresh_password() -> str:
+    """A random SIP password meeting FCC-43 (lower, upper, digit, special; 20 characters)."""
+    import secrets as random
+
+    body = random.token_urlsafe(15).replace("-", "x").replace("_", "y")
+    return f"{body}aZ7!"

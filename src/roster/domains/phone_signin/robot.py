@@ -97,14 +97,7 @@ async def _call(sessionmaker, *, key_digest: str, extension: str, domain: str, l
 
 
 def _proxy(settings) -> str:
-    """Kamailio's first UDP (else TCP) listener, as the robot's outbound proxy."""
-    found = sip_rules.listeners(sip_rules.split_listen_setting(settings.sip_listen),
-                                sip_port=settings.kamailio_sip_port,
-                                ws_port=settings.kamailio_ws_port)
-    for proto in ("udp", "tcp"):
-        for entry in found:
-            if entry.proto == proto:
-                host = "127.0.0.1" if entry.host in ("0.0.0.0", "*") else entry.host
-                suffix = "" if proto == "udp" else ";transport=tcp"
-                return f"sip:{host}:{entry.port}{suffix}"
-    raise RuntimeError("Kamailio has no udp or tcp listener for the robot")
+    """Kamailio's listener for phones, as the robot's outbound proxy."""
+    entry = sip_rules.phone_listener(settings)
+    suffix = "" if entry.proto == "udp" else f";transport={entry.proto}"
+    return f"sip:{entry.host}:{entry.port}{suffix}"

@@ -134,6 +134,19 @@ def split_listen_setting(value: str) -> list[str]:
     return [s.strip() for s in value.split(",") if s.strip()]
 
 
+def phone_listener(settings: Any) -> Listener:
+    """Where phones send SIP: the first UDP listener, else TCP, else TLS (0.0.0.0 means the
+    loopback address to a local client)."""
+    found = listeners(split_listen_setting(settings.sip_listen),
+                      sip_port=settings.kamailio_sip_port, ws_port=settings.kamailio_ws_port)
+    for proto in ("udp", "tcp", "tls"):
+        for entry in found:
+            if entry.proto == proto:
+                host = "127.0.0.1" if entry.host in ("0.0.0.0", "*") else entry.host
+                return Listener(proto, host, entry.port)
+    raise ValueError("no udp, tcp or tls listener")
+
+
 # --- call routing (answers handed to Kamailio) -----------------------------------------------
 
 _EXTERNAL = re.compile(r"^\+?[0-9]{5,20}$")
