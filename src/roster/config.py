@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # Outbound gateway for forwarding numbers and external calls, e.g. "sip:10.0.0.5:5060";
     # empty: external numbers are not dialled (404).
     sip_gateway: str = ""
+    # Kamailio keeps Roster's answers for calls to users this long (0: ask Roster every call);
+    # Roster flushes them after every change that could alter one.
+    sip_route_cache_s: int = Field(default=60, ge=0, le=3600)
     # Media relaying through rtpengine (NG control socket, e.g. "udp:127.0.0.1:2223"); empty: off.
     sip_rtpengine: str = ""
     # Brute-force defence: a source with this many failed digest authentications within the window

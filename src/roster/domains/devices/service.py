@@ -88,6 +88,7 @@ async def add_device(db: AsyncSession, *, tenant: Tenant, user: User, data: Devi
             _set_password(device, tenant, data.sip_password)
     db.add(device)
     await db.flush()
+    await events.emit(db, "sip.routes_changed")
     return device
 
 
@@ -166,6 +167,7 @@ async def update_device(db: AsyncSession, *, tenant: Tenant, user: User, device:
             setattr(device, key, values[key])
     await db.flush()
     await events.emit(db, "sip.registrations_stale", aors=stale)
+    await events.emit(db, "sip.routes_changed")
     return device
 
 
@@ -175,6 +177,7 @@ async def delete_device(db: AsyncSession, *, tenant: Tenant, device: Device) -> 
     await db.delete(device)
     await db.flush()
     await events.emit(db, "sip.registrations_stale", aors=stale)
+    await events.emit(db, "sip.routes_changed")
 
 
 async def get_device(db: AsyncSession, *, user: User, device_id: int) -> Device:

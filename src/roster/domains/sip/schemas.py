@@ -43,6 +43,8 @@ class RouteAnswer(BaseModel):
     targets: list[RouteTarget] = []
     pai: str | None = Field(default=None, description="FCC-46: P-Asserted-Identity to present")
     busy: list[int] = Field(default=[], description="users in this call (FCC-30/31)")
+    cache: bool = Field(default=False, description="Kamailio may keep this answer until Roster "
+                        "flushes its routing cache (ROSTER_SIP_ROUTE_CACHE_S at most)")
 
 
 class AuthFailures(BaseModel):

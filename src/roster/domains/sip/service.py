@@ -122,10 +122,32 @@ async def _on_stale(db: AsyncSession, *, aors: list[str]) -> None:
     queue_drop(db, aors)
 
 
+def queue_routes_flush(db: AsyncSession) -> None:
+    """After commit, empty Kamailio's cache of routing answers (a change may alter one)."""
+    reg = registrar()
+    if reg is None or not get_settings().sip_route_cache_s:
+        return
+
+    async def _effect() -> None:
+        try:
+            await reg.call("htable.flush", "routes")
+        except (httpx.HTTPError, RegistrarError) as exc:
+            log.warning("could not flush the routing cache: %s", exc)
+
+    events.after_commit(db, _effect)
+
+
+async def _on_routes_changed(db: AsyncSession, **_: object) -> None:
+    queue_routes_flush(db)
+
+
 events.subscribe("user.updated", _on_user_updated)
 events.subscribe("user.deleted", _on_user_deleted)
 events.subscribe("tenant.deactivated", _on_tenant_deactivated)
 events.subscribe("sip.registrations_stale", _on_stale)
+for _name in ("user.created", "user.updated", "user.deleted", "tenant.deactivated",
+              "sip.routes_changed"):
+    events.subscribe(_name, _on_routes_changed)
 
 
 # --- presence: what the registrar knows now -------------------------------------------------
@@ -197,6 +219,7 @@ async def route_call(db: AsyncSession, *, domain: str, caller: str, number: str,
     if number_domain.lower() != tenant.sip_domain:
         return _refuse(404, "Not Found")  # another tenant's address is not reachable
     callee, device_name = await _line_owner(db, tenant, number)
+    via_queue = callee is None
     if callee is None:
         queue = await queues_repo.by_extension(db, tenant.id, number)
         if queue is not None:
@@ -210,8 +233,10 @@ async def route_call(db: AsyncSession, *, domain: str, caller: str, number: str,
         targets = rules.call_targets(steps, gateway=get_settings().sip_gateway)
         if not targets:
             return _refuse(480, "Temporarily Unavailable")
+        # a user's ring chain may be cached by Kamailio (flushed after every change); a queue's
+        # answer depends on who is free now, so it never is
         return RouteAnswer(code=200, reason="OK", targets=targets,
-                           busy=sorted({caller_user.id, callee.id}))
+                           busy=sorted({caller_user.id, callee.id}), cache=not via_queue)
     return _outbound(tenant, caller_user, number)
 
 
@@ -312,6 +337,8 @@ def config_values(settings: Settings, auth_table: str = rules.AUTH_TABLE,
         defines.append("#!define WITH_TLS")
     if settings.sip_rtpengine:
         defines.append("#!define WITH_RTPENGINE")
+    if settings.sip_route_cache_s > 0:
+        defines.append("#!define WITH_ROUTE_CACHE")
     if routing == "static":
         defines.append("#!define WITH_STATIC_ROUTING")
     ws_ports = sorted({entry.port for entry in found if entry.proto in ("ws", "wss")})
@@ -341,6 +368,7 @@ def config_values(settings: Settings, auth_table: str = rules.AUTH_TABLE,
         "source_ban_s": settings.sip_source_ban_s,
         "account_failures": settings.sip_account_failures,
         "account_window_s": settings.sip_account_window_s,
+        "route_cache_s": settings.sip_route_cache_s,
         "runtime_dir": str(run),
         "children": rules.kamailio_children(db_module, settings.kamailio_children),
         "log_level": settings.kamailio_log_level, "mpath": settings.kamailio_module_path,
