@@ -39,9 +39,11 @@ location = Table(
 
 
 class SipLock(Base):
-    """A SIP account locked after failed digest authentications from anywhere (brute force).
-    ``sip_subscriber`` leaves a locked account out, so its REGISTER and INVITE fail like a
-    wrong password until ``locked_until``; counted with core.lockout like panel sign-ins."""
+    """A SIP account locked after failed digest authentications from many sources (brute
+    force). Kamailio counts the failures and refuses the account at once (htable ``acctlock``,
+    for lockout_seconds, like a panel lock-out); this row is Roster's record of it (audited,
+    listed, lifted by an administrator), and the view ``sip_lock_keys`` hands the locks in
+    force back to a restarted Kamailio."""
 
     __tablename__ = "sip_locks"
     __table_args__ = (UniqueConstraint("tenant_id", "username"),)

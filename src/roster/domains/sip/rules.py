@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 AUTH_TABLE = "sip_subscriber"
+DEVICE_AUTH_TABLE = "sip_device_subscriber"
 
 
 def aor(extension: str, sip_domain: str) -> str:

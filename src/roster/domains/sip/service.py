@@ -295,11 +295,23 @@ async def locks(db: AsyncSession, *, tenant: Tenant) -> list[SipLock]:
 
 
 async def unlock_account(db: AsyncSession, *, tenant: Tenant, username: str) -> None:
+    """Lift a lock: the record goes, and after commit Kamailio forgets it."""
     lock = await repo.lock(db, tenant.id, username)
     if lock is None:
         raise not_found("lock")
     await db.delete(lock)
     await db.flush()
+    reg = registrar()
+    if reg is not None:
+        key = rules.aor(username, tenant.sip_domain)
+
+        async def _effect() -> None:
+            try:
+                await reg.call("htable.delete", "acctlock", key)
+            except (httpx.HTTPError, RegistrarError) as exc:
+                log.warning("could not lift the lock of %s on the registrar: %s", key, exc)
+
+        events.after_commit(db, _effect)
     await audit.record(db, action="unlocked", entity="user", entity_id=lock.user_id or 0,
                        tenant_id=tenant.id, after={"channel": "sip", "username": username})
 
@@ -361,6 +373,9 @@ def config_values(settings: Settings, auth_table: str = rules.AUTH_TABLE,
         "tls_config": str(run / "tls.cfg"), "ctl_socket": str(run / "kamailio_ctl"),
         "rtpengine_sock": settings.sip_rtpengine or "udp:127.0.0.1:2223",
         "auth_table": auth_table, "roster_url": f"{base}/api/v1",
+        "device_auth_table": (rules.DEVICE_AUTH_TABLE if auth_table == rules.AUTH_TABLE
+                              else auth_table),
+        "lockout_s": settings.lockout_seconds,
         "roster_token": secret,
         "robot_user": rules.ROBOT_USER, "robot_password": rules.robot_password(secret),
         "source_failures": settings.sip_source_failures,
