@@ -23,7 +23,7 @@ async def test_call_between_two_phones_and_bye_through_the_proxy(sip_stack, serv
     tenant = await _tenant(served)
     domain = tenant["sip_domain"]
     _, pw1 = await _line(served, tenant, "101")
-    _, pw2 = await _line(served, tenant, "102")
+    callee, pw2 = await _line(served, tenant, "102")
     async with phones(sip_stack, domain, {"101": pw1, "102": pw2}) as p:
         await p["101"].dial(f"sip:102@{domain}")
         incoming = await p["102"].event("CALL_INCOMING")
@@ -37,6 +37,21 @@ async def test_call_between_two_phones_and_bye_through_the_proxy(sip_stack, serv
         await p["101"].hangup()
         closed = await p["102"].event("CALL_CLOSED")
         assert "102" in closed["accountaor"]
+        await p["101"].event("CALL_CLOSED")
+
+        # Kamailio cached Roster's answer for 101 -> 102; a change to a user flushes the cache
+        def cached() -> list:
+            return [slot for entry in sip_stack.rpc("htable.dump", "routes").get("result", [])
+                    for slot in entry.get("slot", [])]
+
+        assert any(f"101@{domain}>102@{domain}" == s_["name"] for s_ in cached()), cached()
+        r = await served.patch(f"/api/v1/tenants/{tenant['slug']}/users/{callee['id']}",
+                               json={"active": False})
+        assert r.status_code == 200, r.text
+        assert cached() == []
+        await p["101"].dial(f"sip:102@{domain}")
+        closed = await p["101"].event("CALL_CLOSED", timeout=10)
+        assert "480" in closed["param"], closed
 
 
 async def test_refusals_unknown_unregistered_inactive_and_other_tenant(sip_stack, served):

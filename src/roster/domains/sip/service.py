@@ -128,12 +128,16 @@ def queue_routes_flush(db: AsyncSession) -> None:
     if reg is None or not get_settings().sip_route_cache_s:
         return
 
+    if any(getattr(e, "flushes_routes", False) for e in db.info.get("after_commit", [])):
+        return  # once per transaction, however many users or devices it changed
+
     async def _effect() -> None:
         try:
             await reg.call("htable.flush", "routes")
         except (httpx.HTTPError, RegistrarError) as exc:
             log.warning("could not flush the routing cache: %s", exc)
 
+    _effect.flushes_routes = True  # type: ignore[attr-defined]
     events.after_commit(db, _effect)
 
 
@@ -145,8 +149,7 @@ events.subscribe("user.updated", _on_user_updated)
 events.subscribe("user.deleted", _on_user_deleted)
 events.subscribe("tenant.deactivated", _on_tenant_deactivated)
 events.subscribe("sip.registrations_stale", _on_stale)
-for _name in ("user.created", "user.updated", "user.deleted", "tenant.deactivated",
-              "sip.routes_changed"):
+for _name in ("user.updated", "user.deleted", "tenant.deactivated", "sip.routes_changed"):
     events.subscribe(_name, _on_routes_changed)
 
 
