@@ -214,17 +214,25 @@ def user_show(tenant: str, user_id: int) -> None:
     typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
 
 
+ListenOption = Annotated[list[str] | None, typer.Option(
+    "--listen", help="proto:host:port (udp, tcp, tls, ws, wss); repeatable; replaces "
+    "ROSTER_SIP_LISTEN and the port settings")]
+
+
 @sip_app.command("config")
-def sip_config() -> None:
+def sip_config(listen: ListenOption = None) -> None:
     """Print Kamailio's configuration rendered from the settings."""
     from roster.domains.sip.service import render_config
 
-    typer.echo(render_config(get_settings()))
+    try:
+        typer.echo(render_config(get_settings(), listen=listen))
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 @sip_app.command("run")
-def sip_run() -> None:
-    """Run Kamailio in the foreground on 127.0.0.1 against Roster's database (Ctrl-C stops it)."""
+def sip_run(listen: ListenOption = None) -> None:
+    """Run Kamailio in the foreground against Roster's database (Ctrl-C stops it)."""
     import os
 
     from roster.domains.sip.service import prepare
@@ -233,17 +241,25 @@ def sip_run() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     try:
-        files, cmd = prepare(settings)
-    except RuntimeError as exc:
+        files, cmd = prepare(settings, listen=listen)
+    except (RuntimeError, ValueError) as exc:
         _fail(str(exc))
-    typer.echo(f"kamailio: SIP udp:127.0.0.1:{settings.kamailio_sip_port}, "
-               f"JSON-RPC http://127.0.0.1:{settings.kamailio_http_port}/RPC ({files.cfg})",
-               err=True)
+    typer.echo(f"kamailio: SIP {', '.join(_listeners(settings, listen))}, "
+               f"JSON-RPC http://127.0.0.1:{settings.kamailio_http_port}/RPC, "
+               f"kamcmd -s unix:{files.dir / 'kamailio_ctl'} ({files.cfg})", err=True)
     os.execvp(cmd[0], cmd)
 
 
+def _listeners(settings, listen: list[str] | None) -> list[str]:
+    from roster.domains.sip import rules
+
+    specs = listen or rules.split_listen_setting(settings.sip_listen)
+    return [f"{x.proto}:{x.host}:{x.port}" for x in rules.listeners(
+        specs, sip_port=settings.kamailio_sip_port, ws_port=settings.kamailio_ws_port)]
+
+
 @sip_app.command("start")
-def sip_start() -> None:
+def sip_start(listen: ListenOption = None) -> None:
     """Start Kamailio in the background and wait until it answers."""
     from roster.domains.sip.service import start
 
@@ -251,8 +267,8 @@ def sip_start() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     try:
-        pid, files = start(settings)
-    except RuntimeError as exc:
+        pid, files = start(settings, listen=listen)
+    except (RuntimeError, ValueError) as exc:
         _fail(str(exc))
     typer.echo(f"kamailio started (pid {pid}); log {files.log}")
 

@@ -18,6 +18,8 @@ from roster.domains.queues.schemas import (
     CampaignCreate,
     CampaignOut,
     CampaignUpdate,
+    Distribution,
+    DistributionSlot,
     FromGroupIn,
     FromGroupOut,
     PriorityIn,
@@ -27,6 +29,7 @@ from roster.domains.queues.schemas import (
     QueueOut,
     QueueUpdate,
 )
+from roster.domains.sip import service as sip
 from roster.domains.users import repository as users_repo
 
 
@@ -127,6 +130,17 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
     async def remove_member(queue_id: Id, user_id: Id, db: DB, actor: Manager) -> Response:
         await service.remove_member(db, queue=await _get(db, actor, queue_id), user_id=user_id)
         return Response(status_code=204)
+
+    if kind == "queue":
+        @router.get("/{queue_id}/distribution", response_model=Distribution,
+                    name="queue_distribution")
+        async def distribution(queue_id: Id, db: DB, actor: Reader):
+            """OKI-32, X-7: who gets the next call, in order, and why the others do not; the
+            same function routes the queue's calls."""
+            queue = await _get(db, actor, queue_id)
+            slots = await service.distribution(db, tenant=actor.tenant, queue=queue,
+                                               presence=sip.presence())
+            return Distribution(items=[DistributionSlot(**vars(s)) for s in slots])
 
     return router
 
