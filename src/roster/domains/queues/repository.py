@@ -65,3 +65,16 @@ async def group_users(db: AsyncSession, actor: Actor, group_id: int) -> list[Use
 async def member_ids(db: AsyncSession, queue_id: int) -> set[int]:
     stmt = select(QueueMember.user_id).where(QueueMember.queue_id == queue_id)
     return {i for (i,) in await db.execute(stmt)}
+
+
+async def memberships_of(db: AsyncSession, actor: Actor, user_id: int
+                         ) -> list[tuple[int, str, str, int]]:
+    """The queues and campaigns (that the actor may see) a user is a member of, with the
+    priority (OKI-32): (id, kind, name, priority), queues first, then by name."""
+    stmt = (select(Queue.id, Queue.kind, Queue.name, QueueMember.priority)
+            .join(QueueMember, QueueMember.queue_id == Queue.id)
+            .where(QueueMember.user_id == user_id, Queue.tenant_id == actor.tenant_id))
+    scope = actor.principal.queue_scope
+    if scope is not None:
+        stmt = stmt.where(Queue.id.in_(scope))
+    return [tuple(r) for r in await db.execute(stmt.order_by(Queue.kind.desc(), Queue.name))]
