@@ -122,6 +122,8 @@ ERRORS: dict[str, str] = {
     "too_many_devices": N_("A user has at most 10 devices."),
     "out_of_range": N_("Ring after 0 to 120 seconds."),
     "too_many": N_("Too many entries."),
+    "invalid_ice_url": N_("An ICE server address starts with stun:, stuns:, turn: or turns:."),
+    "turn_credentials_required": N_("A TURN server needs a user name and a credential."),
     "no_sip_line": N_("The user has no SIP line (extension and SIP password)."),
     # tenants (X-T1)
     "invalid_slug": N_("Use 1-63 lower-case letters, digits and inner hyphens."),
