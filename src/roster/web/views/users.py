@@ -265,7 +265,9 @@ async def new_user(panel: Annotated[Panel, Allowed("users.create")]):
 
 def _basic_payload(form, *, creating: bool) -> dict[str, Any]:
     data: dict[str, Any] = {k: forms.text(form, k) for k in BASIC_TEXT}
-    data |= {k: forms.flag(form, k) for k in BASIC_FLAGS}
+    # a box absent from the form (not merely unticked: a hidden "off" precedes each) keeps its
+    # default, so a bare POST of a name and an e-mail creates a working user (OKI-40)
+    data |= {k: forms.flag(form, k) for k in BASIC_FLAGS if k in form}
     data["language"] = forms.text(form, "language")
     for secret in ("agent_pin", "password"):  # empty: unchanged (secrets are never shown)
         if forms.text(form, secret):
