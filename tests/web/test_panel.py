@@ -239,3 +239,22 @@ async def test_sign_out_everywhere_ends_every_session_x_ui3(app, panel_as, tenan
     r = await pc.post("/profile/sessions/end-all")
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert (await pc.get("/profile")).status_code == 303
+
+
+def test_every_panel_page_declares_who_may_open_it(app):
+    """Like the API's matrix: each page depends on Allowed(permission) or is public on purpose."""
+    from roster.core.routing import flat_routes
+    from roster.web.panel import PanelRequires, PanelRoute, public
+
+    undeclared = []
+    for route in flat_routes(app):
+        if not isinstance(route, PanelRoute):
+            continue
+        calls = {d.call for d in route.dependant.dependencies}
+        if not any(isinstance(c, PanelRequires) or c is public for c in calls):
+            undeclared.append(f"{sorted(route.methods)} {route.path}")
+    assert not undeclared, undeclared
+    public_pages = sorted({r.path for r in flat_routes(app) if isinstance(r, PanelRoute)
+                          and any(d.call is public for d in r.dependant.dependencies)})
+    assert public_pages == sorted({"/", "/login", "/login/operator", "/set-password/{key}",
+                                   "/set-password/{key}/check", "/password-recovery"})
