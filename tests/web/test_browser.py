@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from playwright.async_api import expect
 
 from roster.web.i18n import LANGUAGES

@@ -23,8 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from roster.core import context
-from roster.core.errors import FieldError, Problem, problem_from_integrity_error, \
-    problem_from_validation
+from roster.core.errors import FieldError, Problem, problem_from_integrity_error, problem_from_validation
 from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
 from roster.core.uow import TransactionalRoute
 from roster.domains.tenants.models import Tenant
@@ -101,7 +100,7 @@ class Panel:
 async def _resolve(request: Request) -> Panel:
     from roster.domains.auth.service import principal_for_token
     from roster.domains.tenants import repository as tenants_repo
-    from roster.domains.users import repository as users_repo
+    from roster.domains.users.models import User
 
     db = request.state.db
     panel: Panel = request.state.panel
@@ -122,9 +121,10 @@ async def _resolve(request: Request) -> Panel:
                 if s.tenant:
                     panel.tenant = await tenants_repo.get_by_slug(db, s.tenant)
             else:
+                # Both rows were just read to resolve the principal: the session's identity map
+                # answers these without another statement.
                 panel.tenant = await db.get(Tenant, principal.tenant_id)
-                user = await users_repo.get_in_tenant(db, principal.tenant_id,
-                                                      principal.subject_id)
+                user = await db.get(User, principal.subject_id)
                 if user is not None:
                     panel.user_name, user_language = user.full_name, user.language
     panel.tenant_name = panel.tenant.name if panel.tenant is not None else None

@@ -18,8 +18,16 @@ from roster.domains.users import rules as user_rules
 from roster.domains.users import service as users
 from roster.domains.users.schemas import UserWrite
 from roster.web import i18n
-from roster.web.panel import Allowed, Panel, Public, attempt_parse, field_errors, panel_router, \
-    redirect, render
+from roster.web.panel import (
+    Allowed,
+    Panel,
+    Public,
+    attempt_parse,
+    field_errors,
+    panel_router,
+    redirect,
+    render,
+)
 
 router = panel_router()
 Text = Annotated[str, Form(max_length=256)]

@@ -40,8 +40,7 @@ from roster.domains.users import service as users
 from roster.domains.users.repository import UserFilters
 from roster.web import forms, i18n
 from roster.web.messages import N_
-from roster.web.panel import Allowed, Panel, attempt_parse, field_errors, panel_router, \
-    redirect, render
+from roster.web.panel import Allowed, Panel, attempt_parse, field_errors, panel_router, redirect, render
 
 router = panel_router()
 # /{name} pages: included after every fixed address (app.install), so they never shadow one.

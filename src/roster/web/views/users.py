@@ -36,8 +36,16 @@ from roster.domains.users.repository import UserFilters
 from roster.domains.users.rules import ROLES
 from roster.domains.users.schemas import UserCreate, UserOut, UserWrite
 from roster.web import forms, i18n
-from roster.web.panel import Allowed, Panel, attempt_parse, field_errors, is_htmx, panel_router, \
-    redirect, render
+from roster.web.panel import (
+    Allowed,
+    Panel,
+    attempt_parse,
+    field_errors,
+    is_htmx,
+    panel_router,
+    redirect,
+    render,
+)
 
 router = panel_router()
 Reader = Annotated[Panel, Allowed("users.read")]
