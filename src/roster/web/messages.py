@@ -266,6 +266,12 @@ ACTIONS: dict[str, str] = {
 }
 
 
+def section(key: str) -> str:
+    """A section of the permission catalogue (SIPL-10) by its name."""
+    text = SECTIONS.get(key)
+    return gettext(text) if text else key
+
+
 def label(key: str) -> str:
     text = LABELS.get(key) or SECTIONS.get(key) or ACTIONS.get(key)
     return gettext(text) if text else key

@@ -29,7 +29,7 @@ from roster.core.uow import TransactionalRoute
 from roster.domains.tenants.models import Tenant
 from roster.domains.tenants.rules import LANGUAGES
 from roster.web import i18n, session
-from roster.web.messages import N_, error_text, label
+from roster.web.messages import N_, error_text, label, section
 
 log = logging.getLogger("roster.web")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,7 +48,12 @@ def _query(args: dict, **overrides) -> str:
 env.filters["pair_label"] = lambda key: (key, label(key))
 env.filters["pair_name"] = lambda obj: (obj.id, obj.name)
 env.filters["pair_self"] = lambda v: (v, v)
+_EMPTY = (None, "", [], {})
+# an audit diff shows a field when it has a value before or after
+env.tests["shown"] = lambda key, before, after: (before.get(key) not in _EMPTY
+                                                 or after.get(key) not in _EMPTY)
 env.globals.update(query=_query, languages=LANGUAGES, native_names=i18n.NATIVE_NAMES, label=label,
+                   section_name=section,
                    fmt_datetime=i18n.fmt_datetime, fmt_number=i18n.fmt_number,
                    static=STATIC_PREFIX)
 
