@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from tests.conftest import unique
 from tests.factories import make_number, make_user, strong_password
 from tests.web.conftest import PanelClient
 
@@ -30,6 +31,9 @@ async def test_cookie_flags_httponly_samesite_lax_and_secure_over_https(app, cli
         cookie = r.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
         assert ("Secure" in cookie) is secure, cookie
+        page = await pc.get("/profile")
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert page.headers["x-frame-options"] == "DENY"
         await pc.http.aclose()
 
 
@@ -108,10 +112,10 @@ async def test_what_a_person_may_not_do_is_not_offered_and_the_service_still_ref
 async def test_create_with_name_and_email_sends_invitation_oki40(panel_as, mailbox, tenant):
     pc, _ = await panel_as(["administrator"])
     await pc.get("/users/new")
-    r = await pc.post("/users/new", {"full_name": "Ola Nowak", "email": "ola.n@example.com",
-                                     "language": "pl"})
+    email = f"{unique('ola.')}@example.com"
+    r = await pc.post("/users/new", {"full_name": "Ola Nowak", "email": email, "language": "pl"})
     assert r.status_code == 303 and re.match(r"/users/\d+/basic\?created=1", r.headers["location"])
-    (msg,) = mailbox.to("ola.n@example.com")
+    (msg,) = mailbox.to(email)
     body = msg.get_body(preferencelist=("plain",)).get_content()
     key = re.search(r"/set-password/(\S+)", body).group(1)
     anon = PanelClient(pc.http._transport.app)
