@@ -339,14 +339,19 @@ async def delete(name: str, row_id: int, panel: Annotated[Panel, Allowed(None)])
 
 # --- members of groups, queues and campaigns (OKI-30, OKI-32) ----------------------------------
 
-@generic.post("/{name}/{row_id:int}/members")
-async def add_member(name: str, row_id: int, panel: Annotated[Panel, Allowed(None)],
-                     request: Request):
+async def _with_members(panel: Panel, name: str, row_id: int):
+    """A group, queue or campaign whose members the visitor manages."""
     resource = _resource(name)
     _may(panel, resource.manage)
     if not resource.members:
         raise Problem(404, "Not found", "", code="not_found")
-    row = await resource.get(panel, row_id)
+    return resource, await resource.get(panel, row_id)
+
+
+@generic.post("/{name}/{row_id:int}/members")
+async def add_member(name: str, row_id: int, panel: Annotated[Panel, Allowed(None)],
+                     request: Request):
+    resource, row = await _with_members(panel, name, row_id)
     form = await request.form()
     try:
         if forms.text(form, "group"):  # OKI-30: a whole group at once
@@ -374,11 +379,7 @@ async def add_member(name: str, row_id: int, panel: Annotated[Panel, Allowed(Non
 @generic.post("/{name}/{row_id:int}/members/{user_id:int}")
 async def change_member(name: str, row_id: int, user_id: int,
                         panel: Annotated[Panel, Allowed(None)], request: Request):
-    resource = _resource(name)
-    _may(panel, resource.manage)
-    if not resource.members:
-        raise Problem(404, "Not found", "", code="not_found")
-    row = await resource.get(panel, row_id)
+    resource, row = await _with_members(panel, name, row_id)
     form = await request.form()
     try:
         if forms.text(form, "remove"):

@@ -417,15 +417,23 @@ async def media(user_id: int, kind: str, panel: Reader):
 Manager = Annotated[Panel, Allowed("users.access.manage")]
 
 
-async def _access_change(panel: Panel, user_id: int, section: str, change) -> Any:
+async def _change(panel: Panel, user_id: int, tab: str, section: str, change,
+                  prefix: str = "") -> Any:
+    """Run one change of a tab's section through its service; a refusal redraws the tab with
+    the errors beside their fields (``prefix`` keeps a section's fields apart)."""
     user = await users.get_user(panel.db, actor=panel.actor, user_id=user_id)
     try:
         await change(user)
     except Problem as problem:
-        return await _form(panel, user_id, "permissions", status=problem.status
+        errors = {f"{prefix}{k}": v for k, v in field_errors(problem).items()}
+        return await _form(panel, user_id, tab, status=problem.status
                            if problem.status in (403, 409, 422) else 422,
-                           errors=field_errors(problem), section=section)
-    return redirect(f"/users/{user_id}/permissions?saved=1#{section}", panel.request)
+                           errors=errors, section=section)
+    return redirect(f"/users/{user_id}/{tab}?saved=1#{section}", panel.request)
+
+
+async def _access_change(panel: Panel, user_id: int, section: str, change) -> Any:
+    return await _change(panel, user_id, "permissions", section, change)
 
 
 @router.post("/users/{user_id:int}/permissions/roles")
@@ -538,14 +546,7 @@ Devices = Annotated[Panel, Allowed("devices.manage")]
 
 
 async def _device_change(panel: Panel, user_id: int, change) -> Any:
-    user = await users.get_user(panel.db, actor=panel.actor, user_id=user_id)
-    try:
-        await change(user)
-    except Problem as problem:
-        errors = {f"device.{k}": v for k, v in field_errors(problem).items()}
-        return await _form(panel, user_id, "telephony", status=422, errors=errors,
-                           section="devices")
-    return redirect(f"/users/{user_id}/telephony?saved=1#devices", panel.request)
+    return await _change(panel, user_id, "telephony", "devices", change, prefix="device.")
 
 
 @router.post("/users/{user_id:int}/devices")
@@ -653,13 +654,7 @@ async def _queue(panel: Panel, ref: str | None, *, manage: bool = True):
 
 
 async def _membership_change(panel: Panel, user_id: int, change) -> Any:
-    user = await users.get_user(panel.db, actor=panel.actor, user_id=user_id)
-    try:
-        await change(user)
-    except Problem as problem:
-        return await _form(panel, user_id, "queues", status=422, errors=field_errors(problem),
-                           section="queues")
-    return redirect(f"/users/{user_id}/queues?saved=1", panel.request)
+    return await _change(panel, user_id, "queues", "queues", change)
 
 
 @router.post("/users/{user_id:int}/queues")
