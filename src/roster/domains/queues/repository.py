@@ -78,3 +78,13 @@ async def memberships_of(db: AsyncSession, actor: Actor, user_id: int
     if scope is not None:
         stmt = stmt.where(Queue.id.in_(scope))
     return [tuple(r) for r in await db.execute(stmt.order_by(Queue.kind.desc(), Queue.name))]
+
+
+async def list_both_kinds(db: AsyncSession, actor: Actor, limit: int) -> list[Queue]:
+    """Queues and campaigns the actor may see, in one statement (a form's options)."""
+    stmt = select(Queue).where(Queue.tenant_id == actor.tenant_id)
+    scope = actor.principal.queue_scope
+    if scope is not None:
+        stmt = stmt.where(Queue.id.in_(scope))
+    return list((await db.execute(stmt.order_by(Queue.kind.desc(), Queue.name).limit(limit)))
+                .scalars())

@@ -80,11 +80,11 @@ async def _options(panel: Panel) -> dict[str, Any]:
         out["groups"] = await groups_repo.list_page(db, tid, forms.all_rows())
     if panel.can("projects.read"):
         out["projects"] = await projects_repo.list_page(db, tid, forms.all_rows())
-    if panel.can("queues.read"):
-        out["queues"] = await queues_repo.list_page(db, panel.actor, "queue", forms.all_rows())
-    if panel.can("campaigns.read"):
-        out["campaigns"] = await queues_repo.list_page(db, panel.actor, "campaign",
-                                                       forms.all_rows())
+    if panel.can("queues.read") or panel.can("campaigns.read"):
+        rows = await queues_repo.list_both_kinds(db, panel.actor, forms.ALL)
+        for kind, key in (("queue", "queues"), ("campaign", "campaigns")):
+            if panel.can(f"{key}.read"):
+                out[key] = [q for q in rows if q.kind == kind]
     return out
 
 
