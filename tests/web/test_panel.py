@@ -262,3 +262,19 @@ def test_every_panel_page_declares_who_may_open_it(app):
                           and any(d.call is public for d in r.dependant.dependencies)})
     assert public_pages == sorted({"/", "/login", "/login/operator", "/set-password/{key}",
                                    "/set-password/{key}/check", "/password-recovery"})
+
+
+async def test_password_policy_shown_as_you_type_from_the_same_rule_fcc13(panel_as):
+    """The checklist beside the new password is the users rule's verdict (12 for an admin)."""
+    pc, _ = await panel_as(["administrator"])
+    await pc.get("/profile")
+    weak = await pc.post("/profile/password/check", {"password": "abc"})
+    assert weak.status_code == 200 and "At least 12 characters" in weak.text
+    assert weak.text.count("text-success") == 0
+    strong = await pc.post("/profile/password/check", {"password": "Abcdefgh1234!"})
+    assert strong.text.count("text-success") == 4
+    # a supervisor's minimum is 10
+    sup, _ = await panel_as(["supervisor"])
+    await sup.get("/profile")
+    assert "At least 10 characters" in (await sup.post("/profile/password/check",
+                                                       {"password": "x"})).text
