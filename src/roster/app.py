@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in routers():
         app.include_router(router)
+    from roster.web.app import install as install_panel
+
+    install_panel(app)
     openapi.install(app)
     logs.install()
     return app

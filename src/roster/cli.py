@@ -302,25 +302,53 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
                 loop="uvloop", http="httptools", log_level="info")
 
 
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000,
          run: Annotated[bool, typer.Option(help="serve after seeding")] = True) -> None:
     """Seed a demo tenant with users on the configured database, print how to sign in, serve."""
+    import os
+
     from roster.demo import seed
 
-    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    if run and not _port_free(host, port):
+        _fail(f"Port {port} on {host} is taken (another program is listening there).\n"
+              f"Choose another one: make demo PORT=8080  (or: roster demo --port 8080)")
+    settings = get_settings()
+    if "ROSTER_SMTP_HOST" not in os.environ and "ROSTER_MAIL_MODE" not in os.environ:
+        settings.mail_mode = "console"  # no mail server configured: invitations on the console
+    base = f"http://{host}:{port}"
+    if "ROSTER_PUBLIC_BASE_URL" not in os.environ:
+        settings.public_base_url = base  # invitation links lead to this server
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     info = run_in_transaction(seed)
-    base = f"http://{host}:{port}"
+    mail = ("written to this console (no ROSTER_SMTP_HOST set)" if settings.mail_mode == "console"
+            else f"sent to {settings.smtp_host}:{settings.smtp_port}")
     typer.echo(f"""
-Roster is ready (database: {get_settings().resolved_database_url()}).
+Roster is ready (database: {settings.resolved_database_url()}).
+
+  Admin panel:     {base}/
+  Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
+  Sign in (tenant {info['tenant']}):
+    administrator  admin / {info['admin_password']}
+    supervisor     supervisor / {info['supervisor_password']}
+    agent          agent / {info['agent_password']}
+  Platform operator (panel: "Platform operator" on the sign-in page, or the API):
+    token          {info['operator_token']}
+  Mail:            {mail}
 
   API docs:        {base}/api/v1/docs
-  OpenAPI:         {base}/api/v1/openapi.json
-  Operator token:  {info['operator_token']}
-  Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
-  Sign in:         {info['admin_login']} / {info['admin_password']}  (tenant {info['tenant']})
-
   curl -H "Authorization: Bearer {info['operator_token']}" \\
        {base}/api/v1/tenants/{info['tenant']}/users
 """)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "roster@localhost"
+    # "smtp": mail goes to smtp_host:smtp_port. "console": mail is written to the log instead (a
+    # development mode: `roster demo` uses it when no ROSTER_SMTP_HOST is set).
+    mail_mode: Literal["smtp", "console"] = "smtp"
     greeting_max_bytes: int = 5 * 1024 * 1024
     avatar_max_bytes: int = 2 * 1024 * 1024
     avatar_max_side: int = 512

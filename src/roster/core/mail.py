@@ -25,6 +25,11 @@ def message(*, to: str, subject: str, body: str) -> EmailMessage:
 
 async def send(msg: EmailMessage) -> None:
     settings = get_settings()
+    if settings.mail_mode == "console":
+        # Development: the whole message on the console, so its links can be followed.
+        headers = "".join(f"{k}: {v}\n" for k, v in msg.items() if k in ("From", "To", "Subject"))
+        log.warning("mail (console mode, not sent)\n%s\n%s", headers, msg.get_content())
+        return
     await aiosmtplib.send(msg, hostname=settings.smtp_host, port=settings.smtp_port, timeout=15)
 
 

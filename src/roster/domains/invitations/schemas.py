@@ -21,3 +21,7 @@ class Accepted(BaseModel):
 class InvitationSent(BaseModel):
     status: str = "sent"
     expires_at: str
+
+
+class PasswordSet(BaseModel):
+    status: str = "password_set"

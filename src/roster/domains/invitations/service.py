@@ -40,7 +40,9 @@ async def issue(db: AsyncSession, *, tenant: Tenant, user: User, purpose: str) -
                     expires_at=now + timedelta(seconds=get_settings().invitation_ttl_s))
     db.add(key)
     await db.flush()
-    link = f"{get_settings().public_base_url.rstrip('/')}/api/v1/auth/invitations/{plain}"
+    # The panel's page (its look, the user's language); /api/v1/auth/invitations/<key> redirects
+    # there, so links mailed before keep working.
+    link = f"{get_settings().public_base_url.rstrip('/')}/set-password/{plain}"
     subject, body = rules.compose(purpose, user.language, name=user.full_name,
                                   tenant=tenant.name, link=link, expires=key.expires_at)
     mail.send_after_commit(db, to=user.email, subject=subject, body=body)

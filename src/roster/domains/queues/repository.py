@@ -94,3 +94,26 @@ async def recent_load(db: AsyncSession, queue_id: int, since: datetime) -> dict[
                                                             QueueOffer.at >= since)
             .group_by(QueueOffer.user_id))
     return {u: n for u, n in (await db.execute(stmt)).all()}
+
+
+async def memberships_of(db: AsyncSession, actor: Actor, user_id: int
+                         ) -> list[tuple[int, str, str, int]]:
+    """The queues and campaigns (that the actor may see) a user is a member of, with the
+    priority (OKI-32): (id, kind, name, priority), queues first, then by name."""
+    stmt = (select(Queue.id, Queue.kind, Queue.name, QueueMember.priority)
+            .join(QueueMember, QueueMember.queue_id == Queue.id)
+            .where(QueueMember.user_id == user_id, Queue.tenant_id == actor.tenant_id))
+    scope = actor.principal.queue_scope
+    if scope is not None:
+        stmt = stmt.where(Queue.id.in_(scope))
+    return [tuple(r) for r in await db.execute(stmt.order_by(Queue.kind.desc(), Queue.name))]
+
+
+async def list_both_kinds(db: AsyncSession, actor: Actor, limit: int) -> list[Queue]:
+    """Queues and campaigns the actor may see, in one statement (a form's options)."""
+    stmt = select(Queue).where(Queue.tenant_id == actor.tenant_id)
+    scope = actor.principal.queue_scope
+    if scope is not None:
+        stmt = stmt.where(Queue.id.in_(scope))
+    return list((await db.execute(stmt.order_by(Queue.kind.desc(), Queue.name).limit(limit)))
+                .scalars())
