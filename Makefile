@@ -45,5 +45,5 @@ i18n: setup
 	$(UV) run pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 \
 	  --no-location --omit-header --sort-output -o src/roster/web/locale/messages.pot .
 	$(UV) run pybabel update -i src/roster/web/locale/messages.pot -d src/roster/web/locale \
-	  --no-location --omit-header --width 100
+	  --no-fuzzy-matching --ignore-obsolete --width 100
 	$(UV) run pybabel compile -d src/roster/web/locale --statistics

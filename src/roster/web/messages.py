@@ -160,6 +160,14 @@ ERRORS: dict[str, str] = {
     "registrar_unavailable": N_("The SIP registrar is not reachable."),
     "http_error": N_("The request could not be served."),
     "method_not_allowed": N_("This action is not possible here."),
+    "not_allowed": N_("This value is not allowed for this kind of device."),
+    "default_device": N_("The default device uses the user's own SIP password."),
+    "invalid_mac": N_("A MAC address has 12 hexadecimal digits."),
+    "mac_taken": N_("A device with this MAC address exists."),
+    "mac_required": N_("Only a SIP desk phone with a MAC address can be provisioned."),
+    "own_line_required": N_("Only a device with its own SIP line can be provisioned."),
+    "invalid_sip_address": N_("Enter a SIP address such as 100@pbx.example."),
+    "too_many_callbacks": N_("Too many call-back requests. Try again later."),
 }
 
 
