@@ -87,7 +87,10 @@ async def app(backend: Backend):
 
     application = create_app(Settings(database_url=backend.url, data_dir=_DATA))
     application.state.backend = backend.name
+    # The in-process transport runs no lifespan: start the outbox dispatcher as serving would.
+    application.state.dispatcher.start()
     yield application
+    await application.state.dispatcher.stop()
     await application.state.engine.dispose()
 
 
@@ -158,6 +161,16 @@ class Mailbox:
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if m["To"] == address]
+
+    async def wait_for(self, address: str, count: int = 1, timeout: float = 10) -> list:
+        """The mails to ``address`` once ``count`` arrived (the outbox delivers after commit)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count:
+            assert time.monotonic() < deadline, f"no mail to {address} within {timeout} s"
+            await asyncio.sleep(0.02)
+        return self.to(address)
 
 
 @pytest.fixture(scope="session")

@@ -50,18 +50,3 @@ async def run_refusal_records(session: AsyncSession, sessionmaker) -> None:
             except Exception:  # bookkeeping must not turn a 401 into a 500
                 await own.rollback()
                 log.exception("refusal record failed")
-
-
-# In-process domain signals: a domain announces what happened; others (SIP clean-up, webhooks)
-# subscribe and usually queue an after-commit effect. Keeps domains from importing each other.
-Handler = Callable[..., Awaitable[None]]
-_subscribers: dict[str, list[Handler]] = {}
-
-
-def subscribe(name: str, handler: Handler) -> None:
-    _subscribers.setdefault(name, []).append(handler)
-
-
-async def emit(session: AsyncSession, name: str, **payload) -> None:
-    for handler in _subscribers.get(name, []):
-        await handler(session, **payload)

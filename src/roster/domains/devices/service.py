@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
-from roster.core import events
-from roster.core.errors import FieldErrors, Problem, conflict, not_found
+from roster.core import clock
+from roster.core.errors import FieldErrors, Problem, conflict, found, null_errors
 from roster.domains.devices import repository as repo
 from roster.domains.devices import rules
 from roster.domains.devices.models import Device, TenantIce, UserNat
@@ -75,9 +75,7 @@ async def update_device(db: AsyncSession, *, tenant: Tenant, user: User, device:
     """Change a device's place in the chain, its number or whether it rings."""
     values = data.model_dump(exclude_unset=True)
     errors = FieldErrors()
-    for key in ("ring_after_s", "position", "enabled"):
-        if key in values and values[key] is None:
-            errors.add(key, "required", "This field cannot be null.")
+    errors.extend(null_errors(values, ("ring_after_s", "position", "enabled")))
     target = device.target
     if "target" in values or "ring_after_s" in values:
         new_target = values.get("target", device.target if device.kind in rules.FORWARD_KINDS
@@ -106,10 +104,7 @@ async def delete_device(db: AsyncSession, *, device: Device) -> None:
 
 
 async def get_device(db: AsyncSession, *, user: User, device_id: int) -> Device:
-    device = await repo.get(db, user.id, device_id)
-    if device is None:
-        raise not_found("device")
-    return device
+    return found(await repo.get(db, user.id, device_id), "device")
 
 
 async def ring_plan(db: AsyncSession, *, tenant: Tenant, user: User) -> RingPlan:
@@ -119,22 +114,21 @@ async def ring_plan(db: AsyncSession, *, tenant: Tenant, user: User) -> RingPlan
     return RingPlan.model_validate({"user_id": user.id, "steps": steps})
 
 
-async def ensure_default_device(db: AsyncSession, *, tenant: Tenant, user: User) -> None:
-    """WEB-21: a user saved with an extension and no device gets its default device."""
-    if not user.extension or await repo.count(db, user.id):
-        return
-    db.add(Device(tenant_id=tenant.id, user_id=user.id,
-                  kind=rules.default_device_kind(user.communication_means),
-                  target=None, ring_after_s=0, position=0, enabled=True, is_default=True))
-    await db.flush()
+class DefaultDevices:
+    """After users are written (WEB-21): each with an extension and no device gets its default
+    device, for the whole batch in one look-up and one insert."""
 
-
-async def _on_user_saved(db: AsyncSession, *, tenant: Tenant, user: User, **_: object) -> None:
-    await ensure_default_device(db, tenant=tenant, user=user)
-
-
-events.subscribe("user.created", _on_user_saved)
-events.subscribe("user.updated", _on_user_saved)
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        rows = [r for r in batch.rows if r.after.get("extension")]
+        if batch.action == "update":
+            have = await repo.users_with_devices(db, [r.id for r in rows])
+            rows = [r for r in rows if r.id not in have]
+        now = clock.now()
+        await repo.insert_many(db, [
+            {"tenant_id": batch.tenant.id, "user_id": r.id,
+             "kind": rules.default_device_kind(r.after.get("communication_means")),
+             "target": None, "ring_after_s": 0, "position": 0, "enabled": True,
+             "is_default": True, "created_at": now, "updated_at": now} for r in rows])
 
 
 # --- NAT (WEB-22) ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Response
 
-from roster.core.errors import FieldError, invalid, not_found
+from roster.core.errors import FieldError, found, invalid
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id, tenant_router
@@ -18,10 +18,7 @@ router = tenant_router("/groups", ["groups"])
 
 
 async def _group(db, actor: Actor, group_id: Id):
-    group = await repo.get(db, actor.tenant_id, group_id)
-    if group is None:
-        raise not_found("group")
-    return group
+    return found(await repo.get(db, actor.tenant_id, group_id), "group")
 
 
 @router.post("", status_code=201, response_model=GroupOut)

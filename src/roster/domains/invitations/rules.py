@@ -46,7 +46,6 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Якщо ні, просто проігноруйте цей лист.\n"),
     },
 }
-LANGUAGES = ("pl", "en", "de", "ru", "uk")
 
 _PAGE: dict[str, dict[str, str]] = {
     "en": {"title": "Set your password", "password": "New password", "submit": "Set password",

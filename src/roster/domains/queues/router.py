@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from roster.core.errors import FieldError, invalid, not_found
+from roster.core.errors import FieldError, found, invalid
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id, tenant_router
@@ -37,10 +37,8 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
     Manager = Annotated[Actor, manage]  # noqa: N806
 
     async def _get(db, actor: Actor, queue_id: int):
-        queue = await repo.get(db, actor, kind, queue_id)  # scoped: outside the scope is 404
-        if queue is None:
-            raise not_found(kind)
-        return queue
+        # scoped: outside the actor's scope is 404
+        return found(await repo.get(db, actor, kind, queue_id), kind)
 
     def _location(actor: Actor, *parts) -> str:
         return "/".join([f"/api/v1/tenants/{actor.tenant.slug}/{plural}", *map(str, parts)])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core.errors import FieldError, Problem, conflict, invalid, not_found
+from roster.core.catalogue import update_entry
+from roster.core.errors import Problem, already_member, conflict, found, invalid
 from roster.core.permissions import Actor
 from roster.domains.groups.models import Group
 from roster.domains.queues import repository as repo
@@ -38,15 +39,10 @@ async def create(db: AsyncSession, *, actor: Actor, kind: str, values: dict) -> 
 
 async def update(db: AsyncSession, *, actor: Actor, queue: Queue, values: dict) -> Queue:
     _catalogue_guard(actor)
-    if "name" in values:
-        if values["name"] is None:
-            raise invalid(FieldError("name", "required", "This field cannot be null."))
-        if await repo.name_taken(db, queue.tenant_id, queue.kind, values["name"], queue.id):
-            raise conflict("name", "name_taken", _NAME_TAKEN[queue.kind])
-    for key, value in values.items():
-        setattr(queue, key, value)
-    await db.flush()
-    return queue
+    return await update_entry(
+        db, queue, values,
+        name_taken=lambda name: repo.name_taken(db, queue.tenant_id, queue.kind, name, queue.id),
+        taken=("name_taken", _NAME_TAKEN[queue.kind]))
 
 
 async def delete(db: AsyncSession, *, actor: Actor, queue: Queue) -> None:
@@ -65,9 +61,7 @@ async def add_member(db: AsyncSession, *, queue: Queue, user: User, priority: in
     """OKI-32: add a user with a priority; 409 when already a member."""
     _check_priority(priority)
     if await repo.member(db, queue.id, user.id) is not None:
-        raise Problem(409, "Conflict", "The user is already a member.",
-                      [FieldError("user_id", "already_member", "The user is already a member.")],
-                      code="already_member")
+        raise already_member("user_id", "The user is already a member.")
     db.add(QueueMember(queue_id=queue.id, user_id=user.id, tenant_id=queue.tenant_id,
                        priority=priority))
     await db.flush()
@@ -93,17 +87,13 @@ async def add_group(db: AsyncSession, *, actor: Actor, queue: Queue, group: Grou
 async def set_priority(db: AsyncSession, *, queue: Queue, user_id: int,
                        priority: int) -> QueueMember:
     _check_priority(priority)
-    row = await repo.member(db, queue.id, user_id)
-    if row is None:
-        raise not_found("member")
+    row = found(await repo.member(db, queue.id, user_id), "member")
     row.priority = priority
     await db.flush()
     return row
 
 
 async def remove_member(db: AsyncSession, *, queue: Queue, user_id: int) -> None:
-    row = await repo.member(db, queue.id, user_id)
-    if row is None:
-        raise not_found("member")
+    row = found(await repo.member(db, queue.id, user_id), "member")
     await db.delete(row)
     await db.flush()

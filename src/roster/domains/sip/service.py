@@ -1,8 +1,9 @@
 """The registrar: JSON-RPC to Kamailio after commit, and the Kamailio process Roster ships.
 
 Registrations made with credentials that no longer hold are dropped once the change committed
-(never before: a rolled-back change must leave the phone registered). The drops are queued by
-subscribing to user and tenant events, so the users and tenants domains know nothing of SIP.
+(never before: a rolled-back change must leave the phone registered). The drops are steps handed
+to the users and tenants services where the application is built (roster.wiring), so those
+domains know nothing of SIP.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from roster.core import events
 from roster.domains.sip import repository as repo
 from roster.domains.sip import rules
 from roster.domains.tenants.models import Tenant
-from roster.domains.users.models import User
 
 log = logging.getLogger("roster.sip")
 
@@ -95,25 +95,31 @@ def queue_drop(db: AsyncSession, aors: list[str]) -> None:
     events.after_commit(db, _effect)
 
 
-async def _on_user_updated(db: AsyncSession, *, tenant: Tenant, user: User, before: dict) -> None:
-    queue_drop(db, rules.stale_aors_after_update(
-        before, extension=user.extension, sip_ha1=user.sip_ha1, active=user.active,
-        sip_domain=tenant.sip_domain))
+class DropStaleRegistrations:
+    """After users change or are deleted: registrations made with credentials that no longer
+    hold (deactivated, extension or SIP password changed, line removed) are dropped once the
+    change commits."""
+
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        domain = batch.tenant.sip_domain
+        aors: list[str] = []
+        for row in batch.rows:
+            if row.is_new:
+                continue
+            if batch.action == "delete":
+                if row.before.get("extension") and row.before.get("sip_ha1"):
+                    aors.append(rules.aor(row.before["extension"], domain))
+                continue
+            aors += rules.stale_aors_after_update(
+                row.before, extension=row.after.get("extension"), sip_ha1=row.after.get("sip_ha1"),
+                active=row.after.get("active"), sip_domain=domain)
+        queue_drop(db, aors)
 
 
-async def _on_user_deleted(db: AsyncSession, *, tenant: Tenant, user: User, before: dict) -> None:
-    if before.get("extension") and before.get("sip_ha1"):
-        queue_drop(db, [rules.aor(before["extension"], tenant.sip_domain)])
-
-
-async def _on_tenant_deactivated(db: AsyncSession, *, tenant: Tenant) -> None:
+async def drop_tenant_registrations(db: AsyncSession, *, tenant: Tenant) -> None:
+    """A deactivated tenant's phones are all unregistered once that commits."""
     queue_drop(db, [rules.aor(e, tenant.sip_domain)
                     for e in await repo.line_extensions(db, tenant.id)])
-
-
-events.subscribe("user.updated", _on_user_updated)
-events.subscribe("user.deleted", _on_user_deleted)
-events.subscribe("tenant.deactivated", _on_tenant_deactivated)
 
 
 # --- Kamailio's configuration and process ---------------------------------------------------
