@@ -8,10 +8,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, select, text
+from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.types import NullType
 
 
 def dialect(db: AsyncSession) -> str:
@@ -35,7 +36,8 @@ def one_of(db: AsyncSession, expr: Any, values: Iterable[Any]) -> ColumnElement[
     ``= ANY(:array)`` on PostgreSQL, ``IN (SELECT value FROM json_each(:json))`` on SQLite."""
     values = list(values)
     if dialect(db) == "postgresql":
-        return expr == any_(bindparam(None, values, type_=ARRAY(expr.type)))
+        item = String() if isinstance(expr.type, NullType) else expr.type  # lower(...) is untyped
+        return expr == any_(bindparam(None, values, type_=ARRAY(item)))
     each = func.json_each(bindparam(None, json.dumps(values))).table_valued("value")
     return expr.in_(select(each.c.value))
 

@@ -51,6 +51,15 @@ def no_token_beyond_held(actor: Actor, role: str) -> None:
         raise _escalation(reason)
 
 
+def no_project_grant_beyond_scope(actor: Actor, project_id: int | None) -> None:
+    """A role granted within a project (OKI-11) lets its holder see the project's people: only
+    a principal that sees the whole tenant grants one, so nobody extends a scope (its own
+    included) to people it does not see."""
+    if project_id is not None and actor.principal.user_scope is not None:
+        raise _escalation("Only a principal that sees the whole tenant grants a role within a "
+                          "project.")
+
+
 async def supervision_within_own_scope(db: AsyncSession, actor: Actor, *, users: Iterable[int],
                                        groups: Iterable[int], queues: Iterable[int]) -> None:
     """Nobody assigns a supervisor (itself included) users, groups, queues or campaigns beyond

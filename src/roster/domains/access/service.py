@@ -243,6 +243,7 @@ async def grant_role(db: AsyncSession, *, actor: Actor, user: User, role: str | 
                                  "No such project in this tenant."))
     policies.no_grant_beyond_held(actor, perms)
     policies.only_administrators_change_administrators(actor, user.role_list)
+    policies.no_project_grant_beyond_scope(actor, project_id)
     if await repo.grant_exists(db, user_id=user.id, role_id=role_id, builtin=role,
                                project_id=project_id):
         raise conflict("role", "already_granted", "The user already has this role here.")
@@ -304,6 +305,8 @@ async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_id
     if "supervisor" not in user.role_list:
         errors.append(FieldError("user_id", "not_supervisor", "The user is not a supervisor."))
     known = await repo.users_in_tenant(db, user.tenant_id, set(user_ids))
+    if actor.principal.user_scope is not None:
+        known &= actor.principal.user_scope  # beyond the actor's scope is as good as unknown
     for uid in sorted(set(user_ids) - known):
         errors.append(FieldError("users", "unknown_user", f"No such user: {uid}."))
     for gid in sorted(set(group_ids)):

@@ -13,6 +13,7 @@ from roster.domains.groups import repository as repo
 from roster.domains.groups import service
 from roster.domains.groups.schemas import GroupCreate, GroupOut, GroupUpdate, MemberIn, MemberOut
 from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 router = tenant_router("/groups", ["groups"])
 
@@ -81,5 +82,7 @@ async def add_member(group_id: Id, body: MemberIn, db: DB, response: Response,
 @router.delete("/{group_id}/members/{user_id}", status_code=204)
 async def remove_member(group_id: Id, user_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("groups.manage")]) -> Response:
-    await service.remove_member(db, group=await _group(db, actor, group_id), user_id=user_id)
+    group = await _group(db, actor, group_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)  # within its scope
+    await service.remove_member(db, group=group, user_id=user.id)
     return Response(status_code=204)

@@ -77,7 +77,7 @@ async def list_members(project_id: Id, db: DB,
 async def add_member(project_id: Id, body: ProjectMemberIn, db: DB,
                      actor: Annotated[Actor, Requires("projects.manage")]) -> ProjectMemberOut:
     project = await _project(db, actor, project_id)
-    await service.add_member(db, project=project, data=body)
+    await service.add_member(db, project=project, data=body, actor=actor)
     return ProjectMemberOut(kind=body.kind, id=body.id)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.catalogue import update_entry
-from roster.core.errors import FieldError, already_member, conflict, found, invalid
+from roster.core.errors import FieldError, Problem, already_member, conflict, found, invalid
+from roster.core.permissions import Actor
 from roster.domains.projects import repository as repo
 from roster.domains.projects import rules
 from roster.domains.projects.models import Project, ProjectMember
@@ -41,10 +42,20 @@ async def delete_project(db: AsyncSession, *, project: Project) -> None:
     await db.flush()
 
 
-async def add_member(db: AsyncSession, *, project: Project, data: ProjectMemberIn) -> None:
-    """A user, group, skill or number joins the project."""
+async def add_member(db: AsyncSession, *, project: Project, data: ProjectMemberIn,
+                     actor: Actor | None = None) -> None:
+    """A user, group, skill or number joins the project. Its people become visible to those
+    holding a role within the project (OKI-11), so a principal that does not see the whole
+    tenant adds only users it sees itself, and no groups."""
+    scope = actor.principal.user_scope if actor is not None else None
+    unknown = invalid(FieldError("id", "unknown_object", f"No such {data.kind} in this tenant."))
+    if data.kind == "user" and scope is not None and data.id not in scope:
+        raise unknown
+    if data.kind == "group" and scope is not None:
+        raise Problem(403, "Forbidden", "Only a principal that sees the whole tenant adds a "
+                      "group of people to a project.", code="escalation")
     if not await repo.object_in_tenant(db, project.tenant_id, data.kind, data.id):
-        raise invalid(FieldError("id", "unknown_object", f"No such {data.kind} in this tenant."))
+        raise unknown
     if await repo.member(db, project.id, data.kind, data.id) is not None:
         raise already_member("id", "Already in the project.")
     db.add(ProjectMember(project_id=project.id, kind=data.kind, object_id=data.id,

@@ -28,6 +28,7 @@ from roster.domains.queues.schemas import (
     QueueUpdate,
 )
 from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 
 def _build(kind: str, plural: str, create_model, update_model, out_model) -> APIRouter:
@@ -114,16 +115,18 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
     async def set_priority(queue_id: Id, user_id: Id, body: PriorityIn, db: DB,
                            actor: Manager):
         queue = await _get(db, actor, queue_id)
-        row = await service.set_priority(db, queue=queue, user_id=user_id,
+        user = await users_service.get_user(db, actor=actor, user_id=user_id)  # in its scope
+        row = await service.set_priority(db, queue=queue, user_id=user.id,
                                          priority=body.priority)
-        user = await users_repo.get_in_tenant(db, actor.tenant_id, row.user_id)
         return QueueMemberOut(user_id=row.user_id, full_name=user.full_name, login=user.login,
                          priority=row.priority)
 
     @router.delete("/{queue_id}/members/{user_id:int}", status_code=204,
                    name=f"remove_{kind}_member")
     async def remove_member(queue_id: Id, user_id: Id, db: DB, actor: Manager) -> Response:
-        await service.remove_member(db, queue=await _get(db, actor, queue_id), user_id=user_id)
+        queue = await _get(db, actor, queue_id)
+        user = await users_service.get_user(db, actor=actor, user_id=user_id)  # in its scope
+        await service.remove_member(db, queue=queue, user_id=user.id)
         return Response(status_code=204)
 
     return router

@@ -86,12 +86,12 @@ def _kind(name: str):
 async def holders(db: AsyncSession, tenant_id: int, *, logins: Collection[str] = (),
                   emails: Collection[str] = (), extensions: Collection[str] = (),
                   pins: Collection[str] = (), passwords: Collection[str] = ()
-                  ) -> list[tuple[str, str, int | None]]:
+                  ) -> list[tuple[str, str, int]]:
     """(kind, value, user id) of every unique value of these a user of the tenant holds
-    already, stations' numbers counted as extensions (FCC-42: one namespace; user id None).
+    already, stations' numbers counted as extensions (FCC-42: one namespace; user id 0).
     Logins and e-mails are compared lower-case. One statement: a UNION ALL of one index look-up
     per kind, each taking its whole set of values as one parameter."""
-    nobody = literal(None, Integer)
+    station = literal(0, Integer)
     parts = []
     for kind, column, values in (
             ("login", func.lower(User.login), logins), ("email", func.lower(User.email), emails),
@@ -101,7 +101,7 @@ async def holders(db: AsyncSession, tenant_id: int, *, logins: Collection[str] =
             parts.append(select(_kind(kind), column, User.id)
                          .where(User.tenant_id == tenant_id, one_of(db, column, values)))
     if extensions:
-        parts.append(select(_kind("extension"), Station.extension, nobody)
+        parts.append(select(_kind("extension"), Station.extension, station)
                      .where(Station.tenant_id == tenant_id,
                             one_of(db, Station.extension, extensions)))
     if not parts:

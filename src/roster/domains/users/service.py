@@ -265,7 +265,7 @@ async def _write(db: AsyncSession, batch: UserBatch) -> None:
     held = await repo.holders(db, tenant.id, logins=wanted["login"], emails=wanted["email"],
                               extensions=wanted["extension"], pins=wanted["pin"],
                               passwords=wanted["password"])
-    holder: dict[tuple[str, str], set[int | None]] = {}
+    holder: dict[tuple[str, str], set[int]] = {}  # user ids; 0: a station
     for kind, value, user_id in held:
         holder.setdefault((kind, value), set()).add(user_id)
     refused_passwords = []
