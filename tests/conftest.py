@@ -20,6 +20,9 @@ os.environ.setdefault("ROSTER_ARGON2_MEMORY_KIB", "8192")
 # In-process API tests run without Kamailio; tests/sip serve the app with a real registrar URL.
 os.environ["ROSTER_KAMAILIO_RPC_URL"] = "off"
 os.environ.setdefault("ROSTER_SIP_CALLBACK_SECRET", "test-sip-callback-secret")
+# The outbox retries quickly in tests (production: seconds to minutes).
+os.environ.setdefault("ROSTER_OUTBOX_BACKOFF_S", "0.2")
+os.environ.setdefault("ROSTER_OUTBOX_POLL_S", "0.2")
 
 
 def _free_port() -> int:
@@ -147,16 +150,32 @@ def run(coro):
 # --- access control: mail, signed-in users, tokens --------------------------------------------
 
 class Mailbox:
-    """What the loopback SMTP server received, parsed."""
+    """What the loopback SMTP server received, parsed. ``gate`` cleared makes it a server that
+    takes the data and does not answer (slow, or hung); ``refuse[address]`` lists replies to
+    give that recipient's next deliveries instead of accepting them."""
 
     def __init__(self) -> None:
+        import threading
+
         self.messages: list = []
+        self.arrivals: list[str] = []  # recipients of every DATA, accepted or not
+        self.gate = threading.Event()
+        self.gate.set()
+        self.refuse: dict[str, list[str]] = {}
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         import email
         from email import policy
 
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.arrivals.append(message["To"])
+        while not self.gate.is_set():
+            await asyncio.sleep(0.01)
+        if server.transport is None or server.transport.is_closing():
+            return "451 client gone"  # never answered: the mail was not accepted
+        if self.refuse.get(message["To"]):
+            return self.refuse[message["To"]].pop(0)
+        self.messages.append(message)
         return "250 OK"
 
     def to(self, address: str) -> list:
