@@ -108,6 +108,11 @@ async def test_backlog_and_oldest_pending_age(app):
         await db.rollback()
 
 
+async def _nothing_pending(app) -> bool:
+    async with app.state.sessionmaker() as db:
+        return await outbox.backlog(db) == 0
+
+
 def _worker(backend, env: dict) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "roster.cli", "worker"],
                             env=os.environ | env | {"ROSTER_DATABASE_URL": backend.url},
@@ -118,6 +123,7 @@ async def test_a_dispatcher_killed_with_mail_pending_loses_nothing_and_sends_onc
         app, backend, mailbox, client, api):
     """`roster worker` takes a mail and is killed (SIGKILL) while the server holds it; after a
     restart the mail is sent, exactly once."""
+    await _until(lambda: _nothing_pending(app), timeout=60)  # earlier tests' mail delivered
     await app.state.dispatcher.stop()  # only the worker process delivers in this test
     env = {"ROSTER_OUTBOX_LEASE_S": "1", "ROSTER_OUTBOX_POLL_S": "0.1"}
     email = _email()
@@ -137,7 +143,11 @@ async def test_a_dispatcher_killed_with_mail_pending_loses_nothing_and_sends_onc
         assert mailbox.to(email) == []
 
         worker = _worker(backend, env)
-        await mailbox.wait_for(email, timeout=60)
+        try:
+            await mailbox.wait_for(email, timeout=60)
+        except AssertionError:
+            worker.kill()
+            raise AssertionError(worker.communicate()[1].decode()[-3000:]) from None
         await _until(lambda: _sent(app, email))
         await asyncio.sleep(1.5)  # longer than a lease: a second delivery would have happened
         assert len(mailbox.to(email)) == 1

@@ -115,8 +115,25 @@ def _row_entry(table: Table, action: str, row: dict[str, Any], before, after
     return _entry(cls, action, key, row.get(_tenant_key(cls)), before, after)
 
 
+_SIMPLE = (str, int, float, bool, list, dict)
+
+
 def _image(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    return {c.key: _value(c, row[c.key]) for c in _columns(table) if c.key in row}
+    """The audited values of a row (a batch has thousands: the column list is computed once)."""
+    spec = _cache.setdefault("spec", {}).get(table)
+    if spec is None:
+        spec = _cache["spec"][table] = [(c.key, bool(c.info.get("secret")))
+                                        for c in _columns(table)]
+    out: dict[str, Any] = {}
+    for key, secret in spec:
+        if key in row:
+            value = row[key]
+            if secret:
+                value = None if value is None else REDACTED
+            elif value is not None and not isinstance(value, _SIMPLE):
+                value = _plain(value)
+            out[key] = value
+    return out
 
 
 def _buffer(session: Session, entries: Iterable[dict[str, Any] | None]) -> None:

@@ -142,7 +142,8 @@ def _columns_of(user: User) -> dict[str, Any]:
 
 
 def _new_row() -> dict[str, Any]:
-    """Every column of a new user with its default (an INSERT of many rows needs them all)."""
+    """Every column of a new user with its default (an INSERT of many rows needs them all);
+    computed once per batch, each row then starts from a copy."""
     out: dict[str, Any] = {}
     for c in _COLUMNS:
         d = c.default
@@ -288,6 +289,7 @@ async def _write(db: AsyncSession, batch: UserBatch) -> None:
                                            if r.plan.password is not None])
     hashed = iter(hashes)
     stamp = clock.now()
+    template = _new_row() | {"tenant_id": tenant.id, "created_at": stamp}
     written = []
     for row in batch.rows:
         cols = dict(row.plan.columns)
@@ -304,7 +306,7 @@ async def _write(db: AsyncSession, batch: UserBatch) -> None:
             cols["sip_ha1b"] = secrets.sip_ha1b(ext, domain, domain, plan.sip_password)
         cols["updated_at"] = stamp
         if row.is_new:
-            full = _new_row() | cols | {"tenant_id": tenant.id, "created_at": stamp}
+            full = template | cols
             row.after = full
             written.append(full)
         else:
