@@ -20,6 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
@@ -73,8 +74,9 @@ async def by_ids(db: AsyncSession, tenant_id: int, ids: Collection[int],
     stmt = select(User).where(User.tenant_id == tenant_id, one_of(db, User.id, ids))
     if actor is not None and actor.principal.user_scope is not None:
         stmt = stmt.where(one_of(db, User.id, set(ids) & actor.principal.user_scope))
-    stmt = stmt.execution_options(populate_existing=True)
-    return {u.id: u for u in (await db.execute(stmt)).scalars()}
+    # the roles in the same statement (one round trip for a user and its roles)
+    stmt = stmt.options(joinedload(User.role_rows)).execution_options(populate_existing=True)
+    return {u.id: u for u in (await db.execute(stmt)).unique().scalars()}
 
 
 # --- the set-based look-ups of a batch (one statement for all of them) -----------------------
