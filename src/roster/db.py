@@ -86,8 +86,13 @@ def create_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - driver glue
-            # Take the write lock at BEGIN so two read-then-write transactions cannot deadlock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take the write lock at BEGIN so two read-then-write transactions cannot deadlock;
+            # a connection used only to read (execution option read_only, e.g. the outbox
+            # looking for due mail) does not, so it never holds Kamailio's writes up.
+            if conn.get_execution_options().get("read_only"):
+                conn.exec_driver_sql("BEGIN DEFERRED")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -34,6 +34,9 @@ def build() -> dict[str, outbox.Handler]:
             devices.DefaultDevices(),
             invitations.InviteNewUsers(),
             sip.DropStaleRegistrations(),
+            # Licences reconcile here, for the whole batch at once (roles, devices, channel
+            # capacities of every row are written by now); a refusal (409 no_free_licence)
+            # refuses the batch.
         ],
         before_delete=[
             access.NoEscalationThroughUserForm(),

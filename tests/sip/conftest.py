@@ -108,7 +108,7 @@ class Stack:
         return f"{match.group(1)} {match.group(2)}"
 
 
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 20) -> None:
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -140,7 +140,19 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
+    async def _due(self) -> bool:
+        """Whether anything is due, looked up without taking SQLite's write lock (polling must
+        not hold up other writers such as Kamailio's registrations)."""
+        async with self.sessionmaker() as db:
+            await db.connection(execution_options={"read_only": True})
+            stmt = (select(OutboxMessage.id).where(OutboxMessage.status == PENDING,
+                                                   OutboxMessage.available_at <= clock.now())
+                    .limit(1))
+            return (await db.execute(stmt)).first() is not None
+
     async def _claim(self) -> list[Message]:
+        if not await self._due():
+            return []
         async with self.sessionmaker() as db:
             now = clock.now()
             stmt = (select(OutboxMessage)

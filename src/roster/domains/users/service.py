@@ -134,7 +134,6 @@ class UserChange:
 # --- the write path ---------------------------------------------------------------------------
 
 _COLUMNS = [c for c in User.__table__.columns if c.key != "id"]
-_WATCHED_SECRETS = ("password_hash", "sip_ha1", "sip_ha1b", "pin_digest", "password_digest")
 
 
 def _columns_of(user: User) -> dict[str, Any]:
@@ -157,6 +156,8 @@ async def create_users(db: AsyncSession, *, tenant: Tenant, rows: Sequence[UserC
 
     Refusal: a Problem (422 invalid, 409 conflict, 403 escalation, 429 throttled) whose errors
     carry the row index; nothing is written."""
+    if not rows:
+        return []
     batch = UserBatch(tenant, actor, "create",
                       [Row(i, data.model_dump(exclude_unset=True)) for i, data in enumerate(rows)])
     await _write(db, batch)
@@ -167,6 +168,8 @@ async def update_users(db: AsyncSession, *, tenant: Tenant, changes: Sequence[Us
                        actor: Actor | None = None) -> list[int]:
     """Change the fields sent of existing users, with the same rules as on creation; their ids
     in row order. A user outside the actor's data scope is not found (404)."""
+    if not changes:
+        return []
     users = await repo.by_ids(db, tenant.id, {c.user_id for c in changes}, actor)
     missing = [FieldError("id", "not_found", "No such user.", i)
                for i, c in enumerate(changes) if c.user_id not in users]
@@ -224,48 +227,79 @@ def _password_subject() -> str:
 
 
 async def _write(db: AsyncSession, batch: UserBatch) -> None:
+    """The sequence of the module docstring, for one batch."""
     steps = pipeline()
-    tenant = batch.tenant
+    errors = _apply_rules(batch)                                      # 1. rules per row
+    for check in steps.checks:                                        # 2. policies
+        await check(db, batch)
+    valid = [r for r in batch.rows if not r.plan.errors]
+    await _refuse_if_throttled(db, valid)
+    keys = await _check_unique(db, batch, valid, errors)              # 3. look-ups
+    numbers_state = await _check_numbers(db, batch, valid, errors)
+    errors.raise_if_any()
+    written = await _columns(batch, keys)                             # 4. hashing
+    if batch.action == "create":                                      # 5. one write per table
+        for row, user_id in zip(batch.rows, await repo.insert_users(db, written), strict=True):
+            row.id = row.after["id"] = user_id
+    else:
+        await repo.update_users(db, written)
+    await repo.replace_roles(
+        db, clear=[r.id for r in batch.rows if r.plan.roles_changed and not r.is_new],
+        rows=[{"user_id": r.id, "role": role, "tenant_id": batch.tenant.id}
+              for r in batch.rows if r.plan.roles_changed for role in r.plan.roles])
+    await _write_numbers(db, batch, numbers_state)
+    for step in steps.after_write:                                    # 6. what follows
+        await step(db, batch)
+
+
+def _apply_rules(batch: UserBatch) -> RowErrors:
     errors = RowErrors()
     for row in batch.rows:
         row.plan = rules.plan_user(row.sent, row.before, roles_before=row.roles_before,
-                                   region=tenant.phone_region,
-                                   default_language=tenant.default_language)
+                                   region=batch.tenant.phone_region,
+                                   default_language=batch.tenant.default_language)
         errors.extend(row.index, row.plan.errors)
-    for check in steps.checks:
-        await check(db, batch)
+    return errors
 
-    valid = [r for r in batch.rows if not r.plan.errors]
-    settings = get_settings()
-    now = clock.now()
-    window = timedelta(seconds=settings.password_refusal_window_s)
-    if any(r.plan.password is not None for r in valid):
-        wait = await throttle.wait(db, _password_subject(), now,
-                                   limit=settings.password_refusals, length=window)
+
+def _refusal_window() -> timedelta:
+    return timedelta(seconds=get_settings().password_refusal_window_s)
+
+
+async def _refuse_if_throttled(db: AsyncSession, rows: list[Row]) -> None:
+    """FCC-13: an actor whose passwords were refused too often waits, whatever the password."""
+    if any(r.plan.password is not None for r in rows):
+        wait = await throttle.wait(db, _password_subject(), clock.now(),
+                                   limit=get_settings().password_refusals,
+                                   length=_refusal_window())
         if wait:
             raise _too_many_refusals(wait)
 
-    # set-based look-ups: unique values (the batch against itself, then against the tenant)
-    keys = {r.index: _unique_keys(r, tenant.id) for r in valid}
+
+async def _check_unique(db: AsyncSession, batch: UserBatch, valid: list[Row],
+                        errors: RowErrors) -> dict[int, dict[str, str]]:
+    """Logins, e-mails, extensions, PINs and passwords: unique within the batch, then within
+    the tenant (one statement for the whole batch). The unique values of each row, by index."""
+    keys = {r.index: _unique_keys(r, batch.tenant.id) for r in valid}
     first: dict[tuple[str, str], int] = {}
-    for row in valid:
-        for kind, value in keys[row.index].items():
-            earlier = first.setdefault((kind, value), row.index)
-            if earlier != row.index:
-                field_name, code, message = (_PASSWORD_REFUSED if kind == "password"
-                                             else _TAKEN[kind])
-                errors.add(row.index, field_name, code, f"Row {earlier} of this batch has this "
-                           f"value already." if kind != "password" else message,
-                           conflict=kind != "password")
     wanted: dict[str, set[str]] = {k: set() for k in ("login", "email", "extension", "pin",
                                                        "password")}
-    for row_keys in keys.values():
-        for kind, value in row_keys.items():
+    for row in valid:
+        for kind, value in keys[row.index].items():
             wanted[kind].add(value)
-    await repo.lock_extensions(db, tenant.id, wanted["extension"])
-    held = await repo.holders(db, tenant.id, logins=wanted["login"], emails=wanted["email"],
-                              extensions=wanted["extension"], pins=wanted["pin"],
-                              passwords=wanted["password"])
+            earlier = first.setdefault((kind, value), row.index)
+            if earlier == row.index:
+                continue
+            if kind == "password":
+                errors.add(row.index, *_PASSWORD_REFUSED)  # the caller's own batch: no oracle
+            else:
+                field_name, code, _ = _TAKEN[kind]
+                errors.add(row.index, field_name, code,
+                           f"Row {earlier} of this batch has this value already.", conflict=True)
+    await repo.lock_extensions(db, batch.tenant.id, wanted["extension"])
+    held = await repo.holders(db, batch.tenant.id, logins=wanted["login"],
+                              emails=wanted["email"], extensions=wanted["extension"],
+                              pins=wanted["pin"], passwords=wanted["password"])
     holder: dict[tuple[str, str], set[int]] = {}  # user ids; 0: a station
     for kind, value, user_id in held:
         holder.setdefault((kind, value), set()).add(user_id)
@@ -278,22 +312,22 @@ async def _write(db: AsyncSession, batch: UserBatch) -> None:
                 else:
                     errors.add(row.index, *_TAKEN[kind], conflict=True)
     if refused_passwords:
-        await _refuse_passwords(db, errors, refused_passwords, now, window)
+        await _refuse_passwords(db, errors, refused_passwords)
+    return keys
 
-    # the number pool (FCC-40, FCC-46)
-    current = await _check_numbers(db, batch, valid, errors)
-    errors.raise_if_any()
 
-    # write
-    hashes = await secrets.hash_passwords([r.plan.password for r in batch.rows
-                                           if r.plan.password is not None])
-    hashed = iter(hashes)
+async def _columns(batch: UserBatch, keys: dict[int, dict[str, str]]) -> list[dict[str, Any]]:
+    """The rows to write: the plan of each, its secrets hashed (passwords in parallel worker
+    threads), every column for a new user, the changed ones (and the id) for an update."""
+    tenant = batch.tenant
+    hashed = iter(await secrets.hash_passwords([r.plan.password for r in batch.rows
+                                                if r.plan.password is not None]))
     stamp = clock.now()
     template = _new_row() | {"tenant_id": tenant.id, "created_at": stamp}
     written = []
     for row in batch.rows:
-        cols = dict(row.plan.columns)
         plan = row.plan
+        cols = dict(plan.columns)
         if plan.pin is not None:
             cols["pin_digest"] = keys[row.index]["pin"]
         if plan.password is not None:
@@ -306,24 +340,12 @@ async def _write(db: AsyncSession, batch: UserBatch) -> None:
             cols["sip_ha1b"] = secrets.sip_ha1b(ext, domain, domain, plan.sip_password)
         cols["updated_at"] = stamp
         if row.is_new:
-            full = template | cols
-            row.after = full
-            written.append(full)
+            row.after = template | cols
+            written.append(row.after)
         else:
             row.after = {**row.before, **cols}
             written.append({"id": row.id, **cols})
-    if batch.action == "create":
-        for row, user_id in zip(batch.rows, await repo.insert_users(db, written), strict=True):
-            row.id = row.after["id"] = user_id
-    else:
-        await repo.update_users(db, written)
-    await repo.replace_roles(
-        db, clear=[r.id for r in batch.rows if r.plan.roles_changed and not r.is_new],
-        rows=[{"user_id": r.id, "role": role, "tenant_id": tenant.id}
-              for r in batch.rows if r.plan.roles_changed for role in r.plan.roles])
-    await _write_numbers(db, batch, current)
-    for step in steps.after_write:
-        await step(db, batch)
+    return written
 
 
 def _too_many_refusals(wait: int) -> Problem:
@@ -332,13 +354,12 @@ def _too_many_refusals(wait: int) -> Problem:
                    headers={"Retry-After": str(wait)}, code="too_many_attempts")
 
 
-async def _refuse_passwords(db: AsyncSession, errors: RowErrors, rows: list[Row], now,
-                            window: timedelta) -> None:
+async def _refuse_passwords(db: AsyncSession, errors: RowErrors, rows: list[Row]) -> None:
     """FCC-13 without an oracle: each refusal is counted against the actor (even though the
     request is refused and rolled back), and a batch asking about more passwords than the
     actor has left is refused whole, without saying which."""
     settings = get_settings()
-    key = _password_subject()
+    key, now, window = _password_subject(), clock.now(), _refusal_window()
     left = await throttle.remaining(db, key, now, limit=settings.password_refusals,
                                     length=window)
     counted = min(len(rows), left)
