@@ -162,3 +162,34 @@ async def test_a_dispatcher_killed_with_mail_pending_loses_nothing_and_sends_onc
             worker.kill()
             worker.wait(10)
         app.state.dispatcher.start()
+
+
+async def test_dispatchers_share_the_work_and_deliver_each_message_once(app):
+    """Several dispatchers at once (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at
+    a time) claim disjoint messages: 30 messages, 3 dispatchers, 30 deliveries."""
+    delivered: list[int] = []
+
+    async def handler(message: outbox.Message) -> None:
+        await asyncio.sleep(0.01)
+        delivered.append(message.payload["n"])
+
+    await _until(lambda: _nothing_pending(app), timeout=60)
+    await app.state.dispatcher.stop()
+    try:
+        async with app.state.sessionmaker() as db:
+            await outbox.enqueue(db, "probe", [{"n": i} for i in range(30)])
+            await db.commit()
+        dispatchers = [outbox.Dispatcher(app.state.sessionmaker, {"probe": handler},
+                                         outbox.Policy(batch=4)) for _ in range(3)]
+
+        async def drain(d: outbox.Dispatcher) -> int:
+            handled = 0
+            while n := await d.run_once():
+                handled += n
+            return handled
+
+        shares = await asyncio.gather(*(drain(d) for d in dispatchers))
+        assert sorted(delivered) == list(range(30)) and sum(shares) == 30
+        assert await _nothing_pending(app)
+    finally:
+        app.state.dispatcher.start()

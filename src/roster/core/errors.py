@@ -162,11 +162,14 @@ class RowErrors:
 
 # Unique constraints whose violation is a user-facing conflict: name -> (field, code, message).
 # Domains register theirs at import time so a race lost at the database still answers 409.
-UNIQUE_CONFLICTS: dict[str, tuple[str, str, str]] = {}
+UNIQUE_CONFLICTS: dict[str, tuple[str, str, str, int]] = {}
 
 
-def register_unique(constraint: str, field_name: str, code: str, message: str) -> None:
-    UNIQUE_CONFLICTS[constraint] = (field_name, code, message)
+def register_unique(constraint: str, field_name: str, code: str, message: str,
+                    status: int = 409) -> None:
+    """``status`` 422 for a value refused as invalid rather than as a conflict (a password
+    another user holds must not be told apart from any other refused password)."""
+    UNIQUE_CONFLICTS[constraint] = (field_name, code, message, status)
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
@@ -187,7 +190,11 @@ def problem_from_integrity_error(exc: IntegrityError) -> Problem:
             table = cols[0].split(".")[0]
             name = f"uq_{table}_" + "_".join(c.split(".")[1] for c in cols)
     if name and name in UNIQUE_CONFLICTS:
-        return conflict(*UNIQUE_CONFLICTS[name])
+        field_name, code, message, status = UNIQUE_CONFLICTS[name]
+        if status == 422:
+            return Problem(422, "Invalid input", "One or more fields are invalid.",
+                           [FieldError(field_name, code, message)], code=code)
+        return conflict(field_name, code, message)
     return Problem(409, "Conflict", "The change conflicts with existing data.", code="conflict")
 
 

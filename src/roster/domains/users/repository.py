@@ -32,17 +32,14 @@ from roster.domains.numbers.models import Number
 from roster.domains.skills.models import Skill, UserSkill
 from roster.domains.stations.models import Station
 from roster.domains.users.models import User, UserRole
+from roster.domains.users.rules import PASSWORD_REFUSED, TAKEN
 
-register_unique("uq_users_tenant_id_login_ci", "login", "login_taken",
-                "This login is already used.")
-register_unique("uq_users_tenant_id_email_ci", "email", "email_taken",
-                "This e-mail is already used by another user.")
-register_unique("uq_users_tenant_id_extension", "extension", "extension_taken",
-                "This extension is already used in the tenant.")
-register_unique("uq_users_tenant_id_pin_digest", "agent_pin", "pin_taken",
-                "This agent PIN is already used in the tenant.")
-register_unique("uq_users_tenant_id_password_digest", "password", "password_not_accepted",
-                "This password cannot be used; choose another one.")
+# A race lost at the database answers as the look-up would have (users/rules.py TAKEN).
+register_unique("uq_users_tenant_id_login_ci", *TAKEN["login"])
+register_unique("uq_users_tenant_id_email_ci", *TAKEN["email"])
+register_unique("uq_users_tenant_id_extension", *TAKEN["extension"])
+register_unique("uq_users_tenant_id_pin_digest", *TAKEN["pin"])
+register_unique("uq_users_tenant_id_password_digest", *PASSWORD_REFUSED, status=422)
 register_unique("uq_numbers_assigned_user_id", "did", "number_not_free",
                 "This number is not free.")
 

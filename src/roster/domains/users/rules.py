@@ -260,6 +260,22 @@ def check_call_interactions(call: int | None) -> list[FieldError]:
     return []
 
 
+# --- uniqueness within the tenant (FCC-2, FCC-5, FCC-13, FCC-14, FCC-42) ------------------------
+
+# (field, code, message) of a unique value another user (or a station) holds already.
+TAKEN = {
+    "login": ("login", "login_taken", "This login is already used."),
+    "email": ("email", "email_taken", "This e-mail is already used by another user."),
+    "extension": ("extension", "extension_taken", "This extension is already used in the tenant."),
+    "pin": ("agent_pin", "pin_taken", "This agent PIN is already used in the tenant."),
+}
+# FCC-13: no two users share a password, and the refusal must not tell that another user has
+# it: one code (422, as any refused password), a message that asks for another password
+# without saying why, and a budget of refusals per actor (users.service).
+PASSWORD_REFUSED = ("password", "password_not_accepted",
+                    "This password cannot be used; choose another one.")
+
+
 # --- the user form as a whole: what one row changes ---------------------------------------------
 
 # Fields copied as they are once the schema has checked their type.

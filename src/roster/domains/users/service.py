@@ -192,18 +192,6 @@ async def update_users(db: AsyncSession, *, tenant: Tenant, changes: Sequence[Us
     return [r.id for r in batch.rows]
 
 
-_TAKEN = {
-    "login": ("login", "login_taken", "This login is already used."),
-    "email": ("email", "email_taken", "This e-mail is already used by another user."),
-    "extension": ("extension", "extension_taken", "This extension is already used in the tenant."),
-    "pin": ("agent_pin", "pin_taken", "This agent PIN is already used in the tenant."),
-}
-# FCC-13: no two users share a password, and the refusal must not tell that another user has
-# it: one code, a message that asks for another password without saying why, and a budget.
-_PASSWORD_REFUSED = ("password", "password_not_accepted",
-                     "This password cannot be used; choose another one.")
-
-
 def _unique_keys(row: Row, tenant_id: int) -> dict[str, str]:
     """The unique values this row sets that differ from what the user has (kind -> value)."""
     plan, before = row.plan, row.before or {}
@@ -291,9 +279,9 @@ async def _check_unique(db: AsyncSession, batch: UserBatch, valid: list[Row],
             if earlier == row.index:
                 continue
             if kind == "password":
-                errors.add(row.index, *_PASSWORD_REFUSED)  # the caller's own batch: no oracle
+                errors.add(row.index, *rules.PASSWORD_REFUSED)  # the caller's own batch: no oracle
             else:
-                field_name, code, _ = _TAKEN[kind]
+                field_name, code, _ = rules.TAKEN[kind]
                 errors.add(row.index, field_name, code,
                            f"Row {earlier} of this batch has this value already.", conflict=True)
     await repo.lock_extensions(db, batch.tenant.id, wanted["extension"])
@@ -310,7 +298,7 @@ async def _check_unique(db: AsyncSession, batch: UserBatch, valid: list[Row],
                 if kind == "password":
                     refused_passwords.append(row)
                 else:
-                    errors.add(row.index, *_TAKEN[kind], conflict=True)
+                    errors.add(row.index, *rules.TAKEN[kind], conflict=True)
     if refused_passwords:
         await _refuse_passwords(db, errors, refused_passwords)
     return keys
@@ -368,7 +356,7 @@ async def _refuse_passwords(db: AsyncSession, errors: RowErrors, rows: list[Row]
     if len(rows) > left:
         raise _too_many_refusals(int(window.total_seconds()))
     for row in rows:
-        errors.add(row.index, *_PASSWORD_REFUSED)
+        errors.add(row.index, *rules.PASSWORD_REFUSED)
 
 
 async def _check_numbers(db: AsyncSession, batch: UserBatch, valid: list[Row],
