@@ -1,7 +1,7 @@
 """write path: roles as rows, case-insensitive logins and e-mails, outbox, throttles, ids never reused
 
 Revision ID: 0005_writepath
-Revises: 0004
+Revises: 0005_telephony
 Create Date: 2026-11-24 10:00:00
 
 * ``user_roles`` (user_id, role, tenant_id) replaces the comma-separated ``users.roles``; the
@@ -12,10 +12,11 @@ Create Date: 2026-11-24 10:00:00
   differ only by case stop the upgrade with the list of them (rename one of each pair first).
 * ``outbox``: side effects (mail, webhooks) delivered after commit by the dispatcher.
 * ``throttles``: refusals counted per subject in a window (FCC-13 password refusals per actor).
-* SQLite: every table with an integer key is rebuilt with AUTOINCREMENT, so the id of a deleted
+* SQLite: every table keyed by an integer is rebuilt with AUTOINCREMENT, so the id of a deleted
   row is never handed out again (PostgreSQL's sequences never did). The rebuild runs with
-  foreign keys off (migrations/env.py) and ends with a foreign key check. A downgrade keeps
-  AUTOINCREMENT: it changes no behaviour the older code relies on.
+  foreign keys off (migrations/env.py), the views are set aside meanwhile, and it ends with a
+  foreign key check. A downgrade keeps AUTOINCREMENT: no behaviour of the older code depends
+  on it.
 """
 
 from __future__ import annotations
@@ -26,30 +27,35 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_writepath"
-down_revision = "0004"
+down_revision = "0005_telephony"
 branch_labels = None
 depends_on = None
 
 ROLES = ("administrator", "supervisor", "agent", "pbx_user", "uc_user")
-# Tables of the schema (not Kamailio's) keyed by an integer id.
-ID_TABLES = ("tenants", "operators", "users", "audit_entries", "skills", "groups", "numbers",
-             "auth_tokens", "roles", "role_grants", "supervisor_assignments", "projects",
-             "access_keys", "devices", "stations", "agent_state_changes", "queues")
+# Kamailio's own tables (its stock schema, written by Kamailio) and Alembic's are left alone.
+NOT_OURS = {"version", "location", "location_attrs", "alembic_version"}
 
-# The sip_subscriber view of migration 0003 reads users: SQLite must drop it while users is
-# rebuilt (a rename checks the views that name the table).
-_SQLITE_VIEW = """
-CREATE VIEW sip_subscriber AS
-SELECT u.id AS id,
-       u.extension AS username,
-       t.sip_domain AS domain,
-       '' AS password,
-       u.sip_ha1 AS ha1,
-       COALESCE(u.sip_ha1b, '') AS ha1b
-  FROM users u JOIN tenants t ON t.id = u.tenant_id
- WHERE u.active = 1 AND t.active = 1 AND u.extension IS NOT NULL
-   AND u.sip_ha1 IS NOT NULL AND u.sip_ha1 <> ''
-"""
+
+def _sqlite_views() -> list[tuple[str, str]]:
+    """(name, CREATE VIEW ...) of every view: a rebuilt table is renamed into place, and SQLite
+    checks the views naming it then, so they are dropped during the rebuild and made again."""
+    return [(n, sql) for n, sql in op.get_bind().execute(sa.text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")).all()]
+
+
+def _sqlite_tables_reusing_ids() -> list[str]:
+    """Tables keyed by one INTEGER column declared without AUTOINCREMENT."""
+    bind = op.get_bind()
+    out = []
+    for name, sql in bind.execute(sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name")).all():
+        if name in NOT_OURS or "AUTOINCREMENT" in (sql or "").upper():
+            continue
+        keys = [r for r in bind.execute(sa.text(f'PRAGMA table_info("{name}")')).all() if r[5]]
+        if len(keys) == 1 and (keys[0][2] or "").upper() == "INTEGER":
+            out.append(name)
+    return out
 
 
 def _sqlite() -> bool:
@@ -93,8 +99,9 @@ def upgrade() -> None:
             "WHERE ',' || roles || ',' LIKE :pattern").bindparams(role=role,
                                                                   pattern=f"%,{role},%"))
 
-    if sqlite:
-        op.execute("DROP VIEW IF EXISTS sip_subscriber")
+    views = _sqlite_views() if sqlite else []
+    for name, _ in views:
+        op.execute(f'DROP VIEW "{name}"')
     with op.batch_alter_table("users", recreate="always" if sqlite else "auto",
                               table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_constraint("uq_users_tenant_id_login", type_="unique")
@@ -135,13 +142,12 @@ def upgrade() -> None:
             # Reflecting a table reflects those it refers to: users' expression indexes cannot be
             # reflected on SQLite (and need not be: users is not rebuilt again).
             warnings.filterwarnings("ignore", message=".*expression-based index")
-            for table in ID_TABLES:
-                if table == "users":
-                    continue  # rebuilt above
+            for table in _sqlite_tables_reusing_ids():
                 with op.batch_alter_table(table, recreate="always",
                                           table_kwargs={"sqlite_autoincrement": True}):
                     pass
-        op.execute(_SQLITE_VIEW)
+        for _, sql in views:
+            op.execute(sql)
         broken = op.get_bind().execute(sa.text("PRAGMA foreign_key_check")).all()
         if broken:
             raise RuntimeError(f"foreign keys broken by the rebuild: {broken[:10]}")
@@ -158,8 +164,9 @@ def downgrade() -> None:
     op.drop_table("outbox")
     op.drop_index("uq_users_tenant_id_email_ci", table_name="users")
     op.drop_index("uq_users_tenant_id_login_ci", table_name="users")
-    if sqlite:
-        op.execute("DROP VIEW IF EXISTS sip_subscriber")
+    views = _sqlite_views() if sqlite else []
+    for name, _ in views:
+        op.execute(f'DROP VIEW "{name}"')
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("roles", sa.String(length=120), nullable=False,
                                       server_default=""))
@@ -171,7 +178,7 @@ def downgrade() -> None:
         bind.execute(sa.text("UPDATE users SET roles = :roles WHERE id = :id"), rows)
     with op.batch_alter_table("users") as batch_op:
         batch_op.alter_column("roles", server_default=None)
-    if sqlite:
-        op.execute(_SQLITE_VIEW)
+    for _, sql in views:
+        op.execute(sql)
     op.drop_index(op.f("ix_user_roles_tenant_id_role_user_id"), table_name="user_roles")
     op.drop_table("user_roles")

@@ -21,12 +21,15 @@ def routers() -> list:
     from roster.domains.audit.router import router as audit
     from roster.domains.auth.router import router as auth
     from roster.domains.auth.router import tenant_router as auth_tenant
+    from roster.domains.devices.router import provisioning
     from roster.domains.devices.router import router as devices
     from roster.domains.groups.router import router as groups
     from roster.domains.invitations.router import router as invitations
     from roster.domains.numbers.router import router as numbers
+    from roster.domains.phone_signin.router import router as phone_signin
     from roster.domains.projects.router import router as projects
     from roster.domains.queues.router import campaigns, queues
+    from roster.domains.sip.router import callbacks as sip_callbacks
     from roster.domains.sip.router import router as sip
     from roster.domains.skills.router import router as skills
     from roster.domains.stations.router import agents, feature_codes, stations
@@ -34,7 +37,8 @@ def routers() -> list:
     from roster.domains.users.router import router as users
 
     return [tenants, users, skills, groups, queues, campaigns, numbers, audit, auth, auth_tenant,
-            access, projects, invitations, devices, stations, agents, sip, feature_codes]
+            access, projects, invitations, devices, stations, agents, sip, feature_codes,
+            sip_callbacks, phone_signin, provisioning]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in routers():
         app.include_router(router)
+    from roster.web.app import install as install_panel
+
+    install_panel(app)
     openapi.install(app)
     logs.install()
     return app

@@ -260,17 +260,25 @@ def user_show(tenant: str, user_id: int) -> None:
     typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
 
 
+ListenOption = Annotated[list[str] | None, typer.Option(
+    "--listen", help="proto:host:port (udp, tcp, tls, ws, wss); repeatable; replaces "
+    "ROSTER_SIP_LISTEN and the port settings")]
+
+
 @sip_app.command("config")
-def sip_config() -> None:
+def sip_config(listen: ListenOption = None) -> None:
     """Print Kamailio's configuration rendered from the settings."""
     from roster.domains.sip.service import render_config
 
-    typer.echo(render_config(get_settings()))
+    try:
+        typer.echo(render_config(get_settings(), listen=listen))
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 @sip_app.command("run")
-def sip_run() -> None:
-    """Run Kamailio in the foreground on 127.0.0.1 against Roster's database (Ctrl-C stops it)."""
+def sip_run(listen: ListenOption = None) -> None:
+    """Run Kamailio in the foreground against Roster's database (Ctrl-C stops it)."""
     import os
 
     from roster.domains.sip.service import prepare
@@ -279,17 +287,25 @@ def sip_run() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     try:
-        files, cmd = prepare(settings)
-    except RuntimeError as exc:
+        files, cmd = prepare(settings, listen=listen)
+    except (RuntimeError, ValueError) as exc:
         _fail(str(exc))
-    typer.echo(f"kamailio: SIP udp:127.0.0.1:{settings.kamailio_sip_port}, "
-               f"JSON-RPC http://127.0.0.1:{settings.kamailio_http_port}/RPC ({files.cfg})",
-               err=True)
+    typer.echo(f"kamailio: SIP {', '.join(_listeners(settings, listen))}, "
+               f"JSON-RPC http://127.0.0.1:{settings.kamailio_http_port}/RPC, "
+               f"kamcmd -s unix:{files.dir / 'kamailio_ctl'} ({files.cfg})", err=True)
     os.execvp(cmd[0], cmd)
 
 
+def _listeners(settings, listen: list[str] | None) -> list[str]:
+    from roster.domains.sip import rules
+
+    specs = listen or rules.split_listen_setting(settings.sip_listen)
+    return [f"{x.proto}:{x.host}:{x.port}" for x in rules.listeners(
+        specs, sip_port=settings.kamailio_sip_port, ws_port=settings.kamailio_ws_port)]
+
+
 @sip_app.command("start")
-def sip_start() -> None:
+def sip_start(listen: ListenOption = None) -> None:
     """Start Kamailio in the background and wait until it answers."""
     from roster.domains.sip.service import start
 
@@ -297,8 +313,8 @@ def sip_start() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     try:
-        pid, files = start(settings)
-    except RuntimeError as exc:
+        pid, files = start(settings, listen=listen)
+    except (RuntimeError, ValueError) as exc:
         _fail(str(exc))
     typer.echo(f"kamailio started (pid {pid}); log {files.log}")
 
@@ -365,25 +381,53 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
                 loop="uvloop", http="httptools", log_level="info")
 
 
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 @app.command()
 def demo(host: str = "127.0.0.1", port: int = 8000,
          run: Annotated[bool, typer.Option(help="serve after seeding")] = True) -> None:
     """Seed a demo tenant with users on the configured database, print how to sign in, serve."""
+    import os
+
     from roster.demo import seed
 
-    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    if run and not _port_free(host, port):
+        _fail(f"Port {port} on {host} is taken (another program is listening there).\n"
+              f"Choose another one: make demo PORT=8080  (or: roster demo --port 8080)")
+    settings = get_settings()
+    if "ROSTER_SMTP_HOST" not in os.environ and "ROSTER_MAIL_MODE" not in os.environ:
+        settings.mail_mode = "console"  # no mail server configured: invitations on the console
+    base = f"http://{host}:{port}"
+    if "ROSTER_PUBLIC_BASE_URL" not in os.environ:
+        settings.public_base_url = base  # invitation links lead to this server
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate()
     info = run_in_transaction(seed)
-    base = f"http://{host}:{port}"
+    mail = ("written to this console (no ROSTER_SMTP_HOST set)" if settings.mail_mode == "console"
+            else f"sent to {settings.smtp_host}:{settings.smtp_port}")
     typer.echo(f"""
-Roster is ready (database: {get_settings().resolved_database_url()}).
+Roster is ready (database: {settings.resolved_database_url()}).
+
+  Admin panel:     {base}/
+  Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
+  Sign in (tenant {info['tenant']}):
+    administrator  admin / {info['admin_password']}
+    supervisor     supervisor / {info['supervisor_password']}
+    agent          agent / {info['agent_password']}
+  Platform operator (panel: "Platform operator" on the sign-in page, or the API):
+    token          {info['operator_token']}
+  Mail:            {mail}
 
   API docs:        {base}/api/v1/docs
-  OpenAPI:         {base}/api/v1/openapi.json
-  Operator token:  {info['operator_token']}
-  Demo tenant:     {info['tenant']}  (SIP domain {info['sip_domain']})
-  Sign in:         {info['admin_login']} / {info['admin_password']}  (tenant {info['tenant']})
-
   curl -H "Authorization: Bearer {info['operator_token']}" \\
        {base}/api/v1/tenants/{info['tenant']}/users
 """)

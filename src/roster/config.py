@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_sender: str = "roster@localhost"
+    # "smtp": mail goes to smtp_host:smtp_port. "console": mail is written to the log instead (a
+    # development mode: `roster demo` uses it when no ROSTER_SMTP_HOST is set).
+    mail_mode: Literal["smtp", "console"] = "smtp"
     smtp_timeout_s: float = Field(default=15, gt=0)
     # The outbox dispatcher (mail, webhooks): how often it looks for due messages, how long a
     # claimed message is reserved for the dispatcher that claimed it (after that another takes it
@@ -66,6 +70,39 @@ class Settings(BaseSettings):
     kamailio_binary: str = "kamailio"
     kamailio_module_path: str = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
     kamailio_log_level: int = Field(default=2, ge=-5, le=4)
+    # Where Kamailio listens: "proto:host:port" entries (udp, tcp, tls, ws, wss), comma-separated.
+    # Empty: udp on 127.0.0.1:<kamailio_sip_port> and ws on 127.0.0.1:<kamailio_ws_port>.
+    sip_listen: str = ""
+    # The address put in Via/Record-Route/Contact instead of the listening one (NAT), "host[:port]".
+    sip_advertise: str = ""
+    # TLS certificate and key (PEM) for tls/wss listeners.
+    sip_tls_certificate: Path | None = None
+    sip_tls_private_key: Path | None = None
+    # Outbound gateway for forwarding numbers and external calls, e.g. "sip:10.0.0.5:5060";
+    # empty: external numbers are not dialled (404).
+    sip_gateway: str = ""
+    # Kamailio keeps Roster's answers for calls to users this long (0: ask Roster every call);
+    # Roster flushes them after every change that could alter one.
+    sip_route_cache_s: int = Field(default=60, ge=0, le=3600)
+    # Media relaying through rtpengine (NG control socket, e.g. "udp:127.0.0.1:2223"); empty: off.
+    sip_rtpengine: str = ""
+    # Brute-force defence: a source with this many failed digest authentications within the window
+    # is refused for sip_source_ban_s; an account failing this often from anywhere is locked for
+    # lockout_seconds, like a panel sign-in.
+    sip_source_failures: int = Field(default=10, ge=1)
+    sip_source_window_s: int = Field(default=60, ge=1)
+    sip_source_ban_s: int = Field(default=300, ge=1)
+    sip_account_failures: int = Field(default=20, ge=1)
+    sip_account_window_s: int = Field(default=600, ge=1)
+    # Queue distribution: how far back a member's offered calls count as its load (OKI-32).
+    queue_load_window_s: int = Field(default=3600, ge=60)
+    # SIP call-back sign-in (SIPL-20)
+    sip_callback_code_ttl_s: int = Field(default=120, ge=10)
+    sip_callback_attempts: int = Field(default=3, ge=1)
+    sip_callback_per_address_per_hour: int = Field(default=5, ge=1)
+    sip_callback_per_source_per_hour: int = Field(default=20, ge=1)
+    baresip_binary: str = "baresip"
+    espeak_binary: str = "espeak-ng"
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19456, ge=1024)
 

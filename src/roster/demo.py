@@ -17,11 +17,16 @@ from roster.domains.users.service import create_user
 DEMO_SLUG = "demo"
 
 
+def _password() -> str:
+    return f"Demo-{pysecrets.token_hex(6)}!"
+
+
 async def seed(db: AsyncSession) -> dict[str, str]:
-    """Create (or reuse) the demo tenant, and a fresh operator token and admin password."""
+    """Create (or reuse) the demo tenant, and a fresh operator token and fresh passwords for its
+    administrator, supervisor and agent."""
     _, token = await create_operator(db, name=f"demo-{pysecrets.token_hex(4)}")
     tenant = (await db.execute(select(Tenant).where(Tenant.slug == DEMO_SLUG))).scalar()
-    admin_password = f"Demo-{pysecrets.token_hex(6)}!"
+    admin_password, supervisor_password, agent_password = _password(), _password(), _password()
     if tenant is None:
         tenant = await create_tenant(db, data=TenantCreate(
             slug=DEMO_SLUG, name="Demo Contact Center", sip_domain="demo.pbx.example",
@@ -34,9 +39,13 @@ async def seed(db: AsyncSession) -> dict[str, str]:
             full_name="Ada Admin", login="admin", email="admin@demo.example.com",
             roles=["administrator", "supervisor"], password=admin_password))
         await create_user(db, tenant=tenant, data=UserCreate(
+            full_name="Sylwia Supervisor", login="supervisor", email="sup@demo.example.com",
+            roles=["supervisor"], password=supervisor_password, language="pl"))
+        await create_user(db, tenant=tenant, data=UserCreate(
             full_name="Adam Agent", login="agent", email="agent@demo.example.com",
             roles=["agent"], extension="101", sip_password="Demo-Sip-101!",
-            agent_pin="48213", requires_daily_login=True, did="+48221234500"))
+            agent_pin="48213", requires_daily_login=True, did="+48221234500",
+            password=agent_password))
         await create_user(db, tenant=tenant, data=UserCreate(
             full_name="Piotr PBX", login="pbx", roles=["pbx_user", "uc_user"],
             extension="102", sip_password="Demo-Sip-102!", panel_access=False))
@@ -45,10 +54,13 @@ async def seed(db: AsyncSession) -> dict[str, str]:
         from roster.domains.users.schemas import UserWrite
         from roster.domains.users.service import update_user
 
-        admin = (await db.execute(select(User).where(User.tenant_id == tenant.id,
-                                                     User.login == "admin"))).scalar()
-        if admin is not None:
-            await update_user(db, tenant=tenant, user=admin,
-                              data=UserWrite(password=admin_password))
+        for login, password in (("admin", admin_password), ("supervisor", supervisor_password),
+                                ("agent", agent_password)):
+            user = (await db.execute(select(User).where(User.tenant_id == tenant.id,
+                                                        User.login == login))).scalar()
+            if user is not None:
+                await update_user(db, tenant=tenant, user=user,
+                                  data=UserWrite(password=password))
     return {"operator_token": token, "tenant": tenant.slug, "sip_domain": tenant.sip_domain,
-            "admin_login": "admin", "admin_password": admin_password}
+            "admin_login": "admin", "admin_password": admin_password,
+            "supervisor_password": supervisor_password, "agent_password": agent_password}

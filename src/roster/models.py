@@ -18,8 +18,10 @@ from roster.domains.devices.models import Device, TenantIce, UserNat
 from roster.domains.groups.models import Group, GroupMember
 from roster.domains.invitations.models import AccessKey
 from roster.domains.numbers.models import Number
+from roster.domains.phone_signin.models import PhoneSignin
 from roster.domains.projects.models import Project, ProjectMember
-from roster.domains.queues.models import Queue, QueueMember
+from roster.domains.queues.models import Queue, QueueMember, QueueOffer
+from roster.domains.sip.models import SipLock
 from roster.domains.skills.models import Skill, UserSkill
 from roster.domains.stations.models import AgentState, AgentStateChange, Station
 from roster.domains.tenants.models import Tenant
@@ -29,5 +31,5 @@ __all__ = ["Base", "AuditEntry", "AuthToken", "Operator", "Group", "GroupMember"
            "Skill", "UserSkill", "Tenant", "User", "UserRole", "AccessKey", "AddressFailures", "LoginLock",
            "CallVisibility", "PermissionOverride", "Role", "RoleGrant", "SupervisorAssignment",
            "Project", "ProjectMember", "Device", "TenantIce", "UserNat", "AgentState",
-           "AgentStateChange", "Station", "Queue", "QueueMember", "SupervisedQueue", "OutboxMessage",
-           "Throttle"]
+           "AgentStateChange", "Station", "Queue", "QueueMember", "SupervisedQueue", "QueueOffer",
+           "SipLock", "PhoneSignin", "OutboxMessage", "Throttle"]

@@ -8,7 +8,7 @@ Reading this file tells what happens around every user write, in order.
 
 from __future__ import annotations
 
-from roster.core import mail, outbox
+from roster.core import events, mail, outbox
 
 
 def build() -> dict[str, outbox.Handler]:
@@ -31,9 +31,11 @@ def build() -> dict[str, outbox.Handler]:
             access.LastActiveAdministrator(),
             auth.EndSessionsOnAccessLoss(),
             stations.LogOutDeactivatedAgents(),
+            devices.LineDevicesFollowExtension(),
             devices.DefaultDevices(),
             invitations.InviteNewUsers(),
             sip.DropStaleRegistrations(),
+            sip.FlushRoutes(),
             # Licences reconcile here, for the whole batch at once (roles, devices, channel
             # capacities of every row are written by now); a refusal (409 no_free_licence)
             # refuses the batch.
@@ -45,10 +47,15 @@ def build() -> dict[str, outbox.Handler]:
         after_delete=[
             access.LastActiveAdministrator(),
             sip.DropStaleRegistrations(),
+            sip.FlushRoutes(),
             users.RemoveMediaFolder(),
         ],
     ))
     tenants.install(tenants.TenantPipeline(
-        after_deactivate=[auth.revoke_tenant_tokens, sip.drop_tenant_registrations],
+        after_deactivate=[auth.revoke_tenant_tokens, sip.drop_tenant_registrations,
+                          sip.on_routes_changed],
     ))
+    # Devices tell the registrar what changed without importing it.
+    events.subscribe("sip.registrations_stale", sip.on_registrations_stale)
+    events.subscribe("sip.routes_changed", sip.on_routes_changed)
     return {mail.KIND: mail.deliver}

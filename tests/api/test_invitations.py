@@ -8,7 +8,7 @@ import secrets
 from tests.conftest import login
 from tests.factories import strong_password
 
-LINK = re.compile(r"http\S+/api/v1/auth/invitations/(\S+)")
+LINK = re.compile(r"http\S+/set-password/(\S+)")
 
 
 def _link(message) -> tuple[str, str]:
@@ -45,9 +45,12 @@ async def test_name_and_email_are_enough_link_sets_password_then_sign_in_oki40(
     assert url.startswith("http://127.0.0.1:8000/")  # settings.public_base_url
     path = f"/api/v1/auth/invitations/{key}"
 
-    page = await anon.get(path)
+    # the link is the panel's page; the API address forwards there
+    page = await anon.get(f"/set-password/{key}")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert '<form method="post"' in page.text and 'name="password"' in page.text
+    forward = await anon.get(path)
+    assert forward.status_code == 307 and forward.headers["location"] == f"/set-password/{key}"
 
     weak = await anon.post(path, data={"password": "short"})
     assert weak.status_code == 422  # FCC-13 policy, from the user form's rules
@@ -55,13 +58,13 @@ async def test_name_and_email_are_enough_link_sets_password_then_sign_in_oki40(
 
     password = strong_password("Nowe-Haslo")
     done = await anon.post(path, data={"password": password})
-    assert done.status_code == 200, done.text
+    assert done.status_code == 200 and done.json() == {"status": "password_set"}, done.text
     r = await login(anon, tenant["slug"], email, password)
     assert r.status_code == 200, r.text
 
     again = await anon.post(path, data={"password": strong_password()})
     assert again.status_code == 410
-    assert (await anon.get(path)).status_code == 410
+    assert (await anon.get(f"/set-password/{key}")).status_code == 410
     audit = (await client.get(f"{api}/audit", params={"action": "password_set"})).json()
     assert [e["entity_id"] for e in audit["items"]] == [str(user["id"])]
 
@@ -91,8 +94,8 @@ async def test_resend_invalidates_the_previous_link_oki40(mailbox, anon, client,
     assert second_msg["Subject"].startswith("Ihr Konto")  # the user's language
     _, second = _link(second_msg)
     assert first != second
-    assert (await anon.get(f"/api/v1/auth/invitations/{first}")).status_code == 410
-    assert (await anon.get(f"/api/v1/auth/invitations/{second}")).status_code == 200
+    assert (await anon.get(f"/set-password/{first}")).status_code == 410
+    assert (await anon.get(f"/set-password/{second}")).status_code == 200
 
 
 async def test_expired_link_is_gone_oki40(mailbox, anon, client, api, clock):

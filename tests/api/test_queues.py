@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user
+from tests.factories import make_user, sip_password
 
 KINDS = [("queues", {"name": "support", "scenario": "ivr-main"}), ("campaigns",
                                                                     {"name": "renewals"})]
@@ -155,3 +155,30 @@ async def test_from_group_is_not_mistaken_for_a_member_id(client, api):
     q = (await client.post(f"{api}/queues", json={"name": "Routing"})).json()
     r = await client.patch(f"{api}/queues/{q['id']}/members/from-group", json={"priority": 1})
     assert r.status_code == 405 and r.headers["allow"] == "POST"
+
+
+async def test_oki32_queue_number_and_distribution_preview(client, api):
+    """A queue's number has an extension's shape and is nobody else's; the preview lists every
+    member with the reason it gets no call (no registrar here: nobody is registered)."""
+    user = await make_user(client, api, extension="701", sip_password=sip_password())
+    r = await client.post(f"{api}/queues", json={"name": "q-short", "extension": "7a"})
+    assert r.status_code == 422
+    r = await client.post(f"{api}/queues", json={"name": "q-taken", "extension": "701"})
+    assert r.status_code == 409 and r.json()["errors"][0]["code"] == "extension_taken"
+    r = await client.post(f"{api}/queues", json={"name": "q-ok", "extension": "700"})
+    assert r.status_code == 201, r.text
+    queue = r.json()
+    r = await client.post(f"{api}/queues", json={"name": "q-again", "extension": "700"})
+    assert r.status_code == 409
+    r = await client.post(f"{api}/queues/{queue['id']}/members",
+                          json={"user_id": user["id"], "priority": 3})
+    assert r.status_code == 201
+    r = await client.put(f"{api}/users/{user['id']}/agent-state", json={"state": "ready_other"})
+    assert r.status_code == 200
+    r = await client.get(f"{api}/queues/{queue['id']}/distribution")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"items": [{"user_id": user["id"], "position": None, "priority": 3,
+                                   "available": False, "reason": "not_registered"}]}
+    campaign = (await client.post(f"{api}/campaigns", json={"name": "c-1"})).json()
+    assert (await client.get(f"{api}/campaigns/{campaign['id']}/distribution")).status_code in (
+        404, 405)

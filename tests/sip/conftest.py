@@ -30,7 +30,8 @@ CALLBACK_SECRET = os.environ["ROSTER_SIP_CALLBACK_SECRET"]
 
 
 def _tools() -> None:
-    missing = [t for t in ("kamailio", "sipp") if shutil.which(t) is None]
+    missing = [t for t in ("kamailio", "sipp", "baresip", "openssl", "espeak-ng", "sox")
+               if shutil.which(t) is None]
     if missing:
         reason = f"SIP tests need {' and '.join(missing)} on PATH"
         if os.environ.get("ROSTER_REQUIRE_SIP") == "1":
@@ -42,6 +43,13 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def loopback_address() -> str:
+    """A random address of the loopback network (127.0.0.0/8), never 127.0.0.1."""
+    import random
+
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
 
 
 def free_sip_port() -> int:
@@ -61,9 +69,12 @@ class Stack:
     backend: str
     api_base: str
     rpc_url: str
-    sip_port: int
+    sip_port: int  # UDP and TCP
     work: Path
     ws_port: int = 0
+    tls_port: int = 0
+    gateway_port: int = 0  # ROSTER_SIP_GATEWAY of the served app: sip:127.0.0.1:<port>
+    ctl_socket: Path | None = None
 
     def rpc(self, method: str, *params) -> dict:
         body = {"jsonrpc": "2.0", "method": method, "params": list(params), "id": 1}
@@ -74,15 +85,22 @@ class Stack:
         return result.get("Contacts", [])
 
     def sipp(self, scenario: str, ext: str, domain: str, password: str, *extra: str,
-             name: str = "run") -> tuple[int, str]:
-        """Run one sipp call; its exit code (0: the scenario went as written) and its log."""
+             name: str = "run", source: str | None = None, transport: str = "udp"
+             ) -> tuple[int, str]:
+        """Run one sipp call; its exit code (0: the scenario went as written) and its log.
+        Each run comes from its own loopback address unless ``source`` is given, so the
+        failures tests provoke on purpose never add up to a ban of one source."""
+        source = source or loopback_address()
         out = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.work))
         csv = out / "account.csv"
         csv.write_text("SEQUENTIAL\n"
                        f"{ext};{domain};[authentication username={ext} password={password}];"
                        f"{password}\n")
-        cmd = ["sipp", "-sf", str(SCENARIOS / scenario), "-inf", str(csv), "-i", "127.0.0.1",
-               "-p", str(free_port(socket.SOCK_DGRAM)), f"127.0.0.1:{self.sip_port}", "-m", "1",
+        kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+        port = self.tls_port if transport == "tls" else self.sip_port
+        mode = {"udp": [], "tcp": ["-t", "t1"], "tls": ["-t", "l1"]}[transport]
+        cmd = ["sipp", "-sf", str(SCENARIOS / scenario), "-inf", str(csv), "-i", source,
+               "-p", str(free_port(kind)), *mode, f"127.0.0.1:{port}", "-m", "1",
                "-nostdin", "-timeout", "15s", "-timeout_error", "-trace_logs",
                "-log_file", str(out / "logs.log"), "-trace_err", "-error_file",
                str(out / "errors.log"), *extra]
@@ -90,12 +108,15 @@ class Stack:
         log = (out / "logs.log").read_text() if (out / "logs.log").exists() else ""
         return proc.returncode, log + proc.stdout[-2000:]
 
-    def register(self, ext: str, domain: str, password: str) -> int:
-        return self.sipp("register_auth.xml", ext, domain, password, name=f"reg-{ext}")[0]
+    def register(self, ext: str, domain: str, password: str, source: str | None = None,
+                 transport: str = "udp") -> int:
+        return self.sipp("register_auth.xml", ext, domain, password, name=f"reg-{ext}",
+                         source=source, transport=transport)[0]
 
-    def register_refused(self, ext: str, domain: str, password: str) -> int:
+    def register_refused(self, ext: str, domain: str, password: str,
+                         source: str | None = None) -> int:
         return self.sipp("register_expect_fail.xml", ext, domain, password,
-                         name=f"refused-{ext}")[0]
+                         name=f"refused-{ext}", source=source)[0]
 
     def dial(self, ext: str, domain: str, password: str, code: str,
              register: bool = True) -> str:
@@ -108,7 +129,16 @@ class Stack:
         return f"{match.group(1)} {match.group(2)}"
 
 
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _self_signed(work: Path) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for Kamailio's TLS listener."""
+    cert, key = work / "cert.pem", work / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -129,18 +159,24 @@ def sip_stack(backend) -> Iterator[Stack]:
     from roster.domains.sip import service as sip
 
     work = Path(tempfile.mkdtemp(prefix=f"sip-{backend.name}-", dir=_DATA))
-    app_port, http_port, ws_port = free_port(), free_port(), free_port()
-    sip_port = free_sip_port()
+    app_port, http_port, ws_port, tls_port = free_port(), free_port(), free_port(), free_port()
+    sip_port, gateway_port = free_sip_port(), free_sip_port()
+    cert, key = _self_signed(work)
+    listen = [f"udp:127.0.0.1:{sip_port}", f"tcp:127.0.0.1:{sip_port}",
+              f"tls:127.0.0.1:{tls_port}", f"ws:127.0.0.1:{ws_port}"]
     settings = Settings(
         database_url=backend.url, data_dir=_DATA, kamailio_sip_port=sip_port,
         kamailio_http_port=http_port, kamailio_ws_port=ws_port,
         kamailio_rpc_url=f"http://127.0.0.1:{http_port}/RPC",
         sip_callback_base_url=f"http://127.0.0.1:{app_port}", sip_callback_secret=CALLBACK_SECRET,
+        sip_tls_certificate=cert, sip_tls_private_key=key, sip_account_failures=5,
         kamailio_runtime_dir=work / "kamailio", kamailio_children=2, kamailio_log_level=2)
     env = dict(os.environ, ROSTER_DATABASE_URL=backend.url,
                ROSTER_KAMAILIO_RPC_URL=settings.kamailio_rpc_url,
                ROSTER_KAMAILIO_HTTP_PORT=str(http_port), ROSTER_KAMAILIO_SIP_PORT=str(sip_port),
-               ROSTER_KAMAILIO_WS_PORT=str(ws_port), ROSTER_KAMAILIO_WS_URL="")
+               ROSTER_KAMAILIO_WS_PORT=str(ws_port), ROSTER_KAMAILIO_WS_URL="",
+               ROSTER_SIP_LISTEN=",".join(listen),
+               ROSTER_SIP_GATEWAY=f"sip:127.0.0.1:{gateway_port}")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "roster.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(app_port), "--log-level", "warning"],
@@ -148,9 +184,10 @@ def sip_stack(backend) -> Iterator[Stack]:
     kamailio_pid = None
     try:
         _wait_http(f"http://127.0.0.1:{app_port}/api/v1/openapi.json", server)
-        kamailio_pid, _ = sip.start(settings)
+        kamailio_pid, files = sip.start(settings, listen=listen)
         yield Stack(backend.name, f"http://127.0.0.1:{app_port}", settings.kamailio_rpc_url,
-                    sip_port, work, ws_port)
+                    sip_port, work, ws_port, tls_port, gateway_port,
+                    files.dir / "kamailio_ctl")
     finally:
         if kamailio_pid is not None:
             sip.stop_pid(kamailio_pid)

@@ -98,4 +98,4 @@ async def test_registrations_listed_through_the_api(sip_stack, served):
     r = await served.get(f"/api/v1/tenants/{tenant['slug']}/sip/registrations")
     assert r.status_code == 200, r.text
     assert [x["aor"] for x in r.json()] == [f"3001@{tenant['sip_domain']}"]
-    assert r.json()[0]["contacts"][0]["address"].startswith("sip:3001@127.0.0.1:")
+    assert r.json()[0]["contacts"][0]["address"].startswith("sip:3001@127.")

@@ -148,3 +148,76 @@ def test_fcc5_pin_failures_lock_like_passwords():
     assert state == lockout.LockState(0, now + timedelta(seconds=60))
     assert lockout.seconds_locked(state, now) == 60
     assert lockout.seconds_locked(state, now + timedelta(seconds=61)) == 0
+
+
+# --- listeners, routing answers, provisioning, call-back (pure) -------------------------------
+
+def test_listen_specs_parse_and_default():
+    from roster.domains.sip import rules as sip
+
+    assert sip.parse_listen("TLS:127.0.0.1:5061") == sip.Listener("tls", "127.0.0.1", 5061)
+    assert sip.Listener("wss", "0.0.0.0", 443).socket == "tls:0.0.0.0:443"
+    for bad in ("udp:127.0.0.1", "sctp:127.0.0.1:5060", "udp:127.0.0.1:0", "udp:a b:5060"):
+        with pytest.raises(ValueError):
+            sip.parse_listen(bad)
+    assert [x.socket for x in sip.listeners([], sip_port=5060, ws_port=5066)] == [
+        "udp:127.0.0.1:5060", "tcp:127.0.0.1:5066"]
+    assert sip.split_listen_setting("udp:127.0.0.1:5070, tcp:127.0.0.1:5070,") == [
+        "udp:127.0.0.1:5070", "tcp:127.0.0.1:5070"]
+    with pytest.raises(ValueError):
+        sip.listeners(["tcp:127.0.0.1:5070", "ws:127.0.0.1:5070"], sip_port=1, ws_port=2)
+
+
+def test_dak20_call_targets_gateway_and_external_numbers():
+    from roster.domains.sip import rules as sip
+
+    steps = [{"after_s": 0, "uri": "sip:201@a.example"},
+             {"after_s": 10, "uri": "tel:+48601234567"}]
+    assert sip.call_targets(steps, gateway="") == [
+        {"uri": "sip:201@a.example", "after_s": 0, "lookup": True}]
+    assert sip.call_targets(steps, gateway="sip:10.0.0.5:5060;transport=udp")[1] == {
+        "uri": "sip:+48601234567@10.0.0.5:5060", "after_s": 10, "lookup": False}
+    assert sip.looks_external("+48601234567") and sip.looks_external("601234567")
+    assert not sip.looks_external("201") and not sip.looks_external("20-1")
+    assert sip.profile_size(3) == 3 and sip.profile_size({"size": 2}) == 2
+    assert sip.profile_size([]) == 0
+
+
+def test_dak20_line_usernames_follow_the_extension():
+    assert dev.line_username("102", 1) == "102" and dev.line_username("102", 2) == "102-2"
+    assert dev.next_line_index(["102", "102-2", "102-4", None], "102") == 3
+    assert dev.renamed_username("102-3", "102", "205") == "205-3"
+    assert dev.renamed_username("102", "102", "205") == "205"
+    assert dev.renamed_username("102-3", "102", None) is None
+    assert dev.normalize_mac("00:15:65:AB:cd:EF") == ("001565abcdef", [])
+    assert dev.normalize_mac("00:15:65")[1][0].code == "invalid_mac"
+
+
+def test_provisioning_files_escape_and_carry_the_account():
+    account = dev.PhoneAccount(username="102-2", password="Pw-1234567!", display_name='A "B" <c>',
+                               label="+48221234567", domain="acme.example",
+                               proxy_host="192.0.2.1", proxy_port=5060, transport="tls")
+    yealink, kind = dev.provisioning_file("yealink", account)
+    assert kind == "text/plain" and "account.1.sip_server.1.transport_type = 2" in yealink
+    polycom, kind = dev.provisioning_file("polycom", account)
+    assert kind == "application/xml" and 'reg.1.displayName="A &quot;B&quot; &lt;c&gt;"' in polycom
+    assert 'reg.1.server.1.transport="TLS"' in polycom
+
+
+def test_sipl20_callback_rules():
+    from datetime import UTC, datetime, timedelta
+
+    from roster.domains.phone_signin import rules as cb
+
+    assert cb.parse_address("sip:100@ACME.pbx.example") == (("100", "acme.pbx.example"), [])
+    assert cb.parse_address("100")[1][0].code == "invalid_sip_address"
+    code = cb.new_code()
+    assert len(code) == 6 and code.isdigit()
+    assert cb.voice_language("uk") == "uk" and cb.voice_language("fr") == "en"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert cb.status_now(cb.Attempt("calling", 0, now), now) == "expired"
+    assert cb.status_now(cb.Attempt("calling", 0, now + timedelta(seconds=1)), now) == "calling"
+    assert cb.status_now(cb.Attempt("verified", 0, now), now) == "verified"
+    assert cb.after_wrong_code(0, 3) == (1, "calling")
+    assert cb.after_wrong_code(2, 3) == (3, "failed")
+    assert cb.throttled(5, 5) and not cb.throttled(4, 5)

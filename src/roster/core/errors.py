@@ -233,14 +233,19 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_problem(exc: RequestValidationError) -> Problem:
+def problem_from_validation(items: list[dict[str, Any]]) -> Problem:
+    """422 for schema errors (pydantic's), with the API's field paths and error codes."""
     errors = []
-    for err in exc.errors():
+    for err in items:
         ctx = err.get("ctx") or {}
         code = ctx.get("code") or _PYDANTIC_CODES.get(err["type"], err["type"])
         message = str(err.get("msg", "Invalid value.")).removeprefix("Value error, ")
         errors.append(FieldError(_field_path(tuple(err.get("loc", ()))), code, message))
     return invalid(*errors)
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    return problem_from_validation(exc.errors())
 
 
 def install(app: FastAPI) -> None:

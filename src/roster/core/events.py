@@ -50,3 +50,22 @@ async def run_refusal_records(session: AsyncSession, sessionmaker) -> None:
             except Exception:  # bookkeeping must not turn a 401 into a 500
                 await own.rollback()
                 log.exception("refusal record failed")
+
+
+# In-process signals between domains that must not import each other (devices tell SIP that
+# registrations went stale or routes changed). Subscribed where the application is built
+# (roster.wiring), never at import; the rules of a write are steps of its service instead.
+Handler = Callable[..., Awaitable[None]]
+_subscribers: dict[str, list[Handler]] = {}
+
+
+def subscribe(name: str, handler: Handler) -> None:
+    """Idempotent: building the application twice subscribes a handler once."""
+    handlers = _subscribers.setdefault(name, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+async def emit(session: AsyncSession, name: str, **payload) -> None:
+    for handler in _subscribers.get(name, []):
+        await handler(session, **payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-_KEY_IN_PATH = re.compile(r"(/auth/invitations/)[^/?\s]+")
+_KEY_IN_PATH = re.compile(r"(/auth/invitations/|/set-password/)[^/?\s]+")
 
 
 def redact(text: str) -> str:

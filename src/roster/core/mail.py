@@ -47,6 +47,11 @@ async def deliver(item: outbox.Message) -> None:
     settings = get_settings()
     domain = settings.smtp_sender.rpartition("@")[2] or "roster"
     msg = message(item.payload, f"<outbox.{item.id}@{domain}>")
+    if settings.mail_mode == "console":
+        # Development: the whole message on the console, so its links can be followed.
+        headers = "".join(f"{k}: {v}\n" for k, v in msg.items() if k in ("From", "To", "Subject"))
+        log.warning("mail (console mode, not sent)\n%s\n%s", headers, msg.get_content())
+        return
     try:
         await aiosmtplib.send(msg, hostname=settings.smtp_host, port=settings.smtp_port,
                               timeout=settings.smtp_timeout_s)

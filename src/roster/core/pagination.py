@@ -50,10 +50,12 @@ def decode_cursor(cursor: str) -> int:
         raise invalid(FieldError("cursor", "invalid_cursor", "The cursor is not valid.")) from None
 
 
-def paginate(stmt: Select, id_column, page: PageParams) -> Select:
+def paginate(stmt: Select, id_column, page: PageParams, *, descending: bool = False) -> Select:
+    """Rows after the cursor's row by id: ascending, or (newest first) descending."""
     if page.after_id is not None:
-        stmt = stmt.where(id_column > page.after_id)
-    return stmt.order_by(id_column).limit(page.limit + 1)
+        stmt = stmt.where(id_column < page.after_id if descending else id_column > page.after_id)
+    order = id_column.desc() if descending else id_column
+    return stmt.order_by(order).limit(page.limit + 1)
 
 
 def page_of(rows: list, page: PageParams, key=lambda r: r.id) -> tuple[list, str | None]:

@@ -21,8 +21,8 @@ class AuditFilters:
     until: datetime | None = None
 
 
-async def list_page(db: AsyncSession, tenant_id: int, f: AuditFilters, page: PageParams
-                    ) -> list[AuditEntry]:
+async def list_page(db: AsyncSession, tenant_id: int, f: AuditFilters, page: PageParams, *,
+                    newest_first: bool = False) -> list[AuditEntry]:
     stmt = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
     for column, value in ((AuditEntry.entity, f.entity), (AuditEntry.entity_id, f.entity_id),
                           (AuditEntry.action, f.action), (AuditEntry.actor, f.actor),
@@ -33,4 +33,5 @@ async def list_page(db: AsyncSession, tenant_id: int, f: AuditFilters, page: Pag
         stmt = stmt.where(AuditEntry.at >= f.since)
     if f.until is not None:
         stmt = stmt.where(AuditEntry.at < f.until)
-    return list((await db.execute(paginate(stmt, AuditEntry.id, page))).scalars())
+    return list((await db.execute(paginate(stmt, AuditEntry.id, page,
+                                           descending=newest_first))).scalars())

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query
 
@@ -34,11 +34,14 @@ def _instant(value: str | None, field: str) -> datetime | None:
 async def list_audit(db: DB, page: Paging, actor: Annotated[Actor, Requires("audit.read")],
                      entity: Text = None, entity_id: Text = None, action: Text = None,
                      by: Text = None, request_id: Text = None,
-                     since: Instant = None, until: Instant = None
+                     since: Instant = None, until: Instant = None,
+                     order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
                      ) -> Page[AuditOut]:
-    """The tenant's audit log (X-1), oldest first; filter by entity, action, actor, time."""
+    """The tenant's audit log (X-1), oldest first (or newest first); filter by entity, action,
+    actor, time."""
     filters = repo.AuditFilters(entity=entity, entity_id=entity_id, action=action, actor=by,
                                 request_id=request_id, since=_instant(since, "since"),
                                 until=_instant(until, "until"))
-    rows, cursor = page_of(await repo.list_page(db, actor.tenant_id, filters, page), page)
+    rows, cursor = page_of(await repo.list_page(db, actor.tenant_id, filters, page,
+                                                newest_first=order == "newest"), page)
     return Page(items=[AuditOut.model_validate(r) for r in rows], next_cursor=cursor)

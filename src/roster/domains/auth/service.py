@@ -86,6 +86,32 @@ async def issue_session(db: AsyncSession, *, user: User, role: str) -> Issued:
     return Issued(plain, ttl, user.role_list, role)
 
 
+async def operator_session(db: AsyncSession, *, plain: str) -> Issued:
+    """A platform operator signs in to the panel with one of its API tokens: the panel gets a
+    session token of its own (expiring, revoked by signing out), never the API token itself."""
+    row = (await db.execute(select(AuthToken).where(AuthToken.digest == token_digest(plain),
+                                                    AuthToken.kind == "operator"))).scalar()
+    expires = None if row is None else _aware(row.expires_at)
+    if row is None or row.revoked_at is not None or (expires is not None
+                                                       and expires <= clock.now()):
+        raise unauthorized("Not a valid operator token.")
+    ttl = get_settings().token_ttl_s
+    token, digest = new_token("rop")
+    db.add(AuthToken(digest=digest, kind="operator", operator_id=row.operator_id, name="panel",
+                     expires_at=clock.now() + timedelta(seconds=ttl)))
+    await db.flush()
+    return Issued(token, ttl, [], "")
+
+
+async def sessions_of(db: AsyncSession, *, user_id: int) -> list[AuthToken]:
+    """X-UI3: a user's open sessions (panel and API sign-ins), newest first."""
+    stmt = (select(AuthToken).where(AuthToken.user_id == user_id, AuthToken.kind == "session",
+                                    AuthToken.revoked_at.is_(None),
+                                    AuthToken.expires_at > clock.now())
+            .order_by(AuthToken.id.desc()))
+    return list((await db.execute(stmt)).scalars())
+
+
 def _bad_credentials() -> Problem:
     # One answer for an unknown login, a wrong password, an inactive user or a user who may not
     # use the panel: the response never tells whether the login exists.

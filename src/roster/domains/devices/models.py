@@ -11,13 +11,16 @@ from roster.db import Base, Timestamped
 
 
 class Device(Timestamped, Base):
-    """One way of reaching a user. Line kinds (web workplace, SIP phone, mobile app) register with
-    the user's own SIP account, so they store no target: it follows the extension."""
+    """One way of reaching a user. Line kinds (web workplace, SIP phone, mobile app) register on
+    the registrar: the default device as the user's extension with the user's SIP password, every
+    further one as ``<extension>-<n>`` with credentials of its own (DAK-20), so the ring chain can
+    ring them one by one. Forwarding kinds ring a phone number through the outbound gateway."""
 
     __tablename__ = "devices"
     __audit__ = "device"
     __table_args__ = (
         UniqueConstraint("user_id", "kind", "target"),
+        UniqueConstraint("tenant_id", "sip_username"),
         Index(None, "tenant_id", "user_id"),
     )
 
@@ -33,6 +36,14 @@ class Device(Timestamped, Base):
     position: Mapped[int] = mapped_column(default=0)
     enabled: Mapped[bool] = mapped_column(default=True)
     is_default: Mapped[bool] = mapped_column(default=False)
+    # line kinds: the SIP user name it registers as (the extension, or "<extension>-<n>")
+    sip_username: Mapped[str | None] = mapped_column(String(16))
+    # own credentials of a further line device, as HA1 digests only (never the password)
+    sip_ha1: Mapped[str | None] = mapped_column(String(32), info={"secret": True})
+    sip_ha1b: Mapped[str | None] = mapped_column(String(32), info={"secret": True})
+    # desk phones: provisioned by MAC address with a per-device token (stored as its SHA-256)
+    mac: Mapped[str | None] = mapped_column(String(12), unique=True)
+    provisioning_digest: Mapped[str | None] = mapped_column(String(64), info={"secret": True})
 
 
 class UserNat(Base):

@@ -13,6 +13,7 @@ from roster.domains.devices.models import Device, TenantIce, UserNat
 
 register_unique("uq_devices_user_id_kind_target", "target", "device_exists",
                 "The user already has this device.")
+register_unique("uq_devices_mac", "mac", "mac_taken", "A device with this MAC address exists.")
 
 
 async def of_user(db: AsyncSession, user_id: int) -> list[Device]:
@@ -47,3 +48,21 @@ async def nat(db: AsyncSession, user_id: int) -> UserNat | None:
 
 async def ice(db: AsyncSession, tenant_id: int) -> TenantIce | None:
     return await db.get(TenantIce, tenant_id)
+
+
+async def by_mac(db: AsyncSession, mac: str) -> Device | None:
+    return (await db.execute(select(Device).where(Device.mac == mac))).scalar()
+
+
+async def line_owner(db: AsyncSession, tenant_id: int, username: str) -> Device | None:
+    """The line device registering as ``username`` in the tenant (its user: ``user_id``)."""
+    stmt = select(Device).where(Device.tenant_id == tenant_id, Device.sip_username == username)
+    return (await db.execute(stmt)).scalar()
+
+
+async def did_of(db: AsyncSession, user_id: int) -> str | None:
+    """The user's city number (FCC-40), the label a desk phone shows."""
+    from roster.domains.numbers.models import Number
+
+    stmt = select(Number.number).where(Number.assigned_user_id == user_id).order_by(Number.id)
+    return (await db.execute(stmt.limit(1))).scalar()

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Response
+from fastapi import APIRouter, Path, Response
+from fastapi.responses import PlainTextResponse
 
-from roster.core.permissions import Actor, Requires
+from roster.core.errors import not_found
+from roster.core.permissions import Actor, Public, Requires
 from roster.core.routing import Id, tenant_router
-from roster.core.uow import DB
+from roster.core.uow import DB, TransactionalRoute
 from roster.domains.devices import service
 from roster.domains.devices.schemas import (
     DeviceCreate,
@@ -14,12 +16,15 @@ from roster.domains.devices.schemas import (
     DeviceUpdate,
     IceServers,
     Nat,
+    ProvisioningToken,
     RingPlan,
     WebphoneConfig,
 )
 from roster.domains.users.service import get_user
 
 router = tenant_router("", ["devices"])
+# outside the API: desk phones fetch their configuration here (docs/sip.md)
+provisioning = APIRouter(prefix="/provisioning", tags=["devices"], route_class=TransactionalRoute)
 
 
 @router.get("/users/{user_id}/devices", response_model=list[DeviceOut])
@@ -53,9 +58,38 @@ async def update_device(user_id: Id, device_id: Id, body: DeviceUpdate, db: DB,
 async def delete_device(user_id: Id, device_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("devices.manage")]) -> Response:
     user = await get_user(db, actor=actor, user_id=user_id)
-    await service.delete_device(db, device=await service.get_device(db, user=user,
-                                                                     device_id=device_id))
+    await service.delete_device(db, tenant=actor.tenant,
+                                device=await service.get_device(db, user=user, device_id=device_id))
     return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/devices/{device_id}/provisioning",
+             response_model=ProvisioningToken)
+async def issue_provisioning(user_id: Id, device_id: Id, db: DB,
+                             actor: Annotated[Actor, Requires("devices.manage")]
+                             ) -> ProvisioningToken:
+    """A desk phone's provisioning address, shown once (a new one revokes the old): point the
+    phone's provisioning server at it; it fetches <mac>.cfg from there on boot."""
+    user = await get_user(db, actor=actor, user_id=user_id)
+    device = await service.get_device(db, user=user, device_id=device_id)
+    urls = await service.issue_provisioning(db, tenant=actor.tenant, user=user, device=device)
+    return ProvisioningToken(device_id=device.id, mac=device.mac, urls=urls)
+
+
+@provisioning.get("/{vendor}/{token}/{filename}", response_class=PlainTextResponse,
+                  responses={404: {"description": "unknown token, MAC or vendor"}})
+async def provisioning_file(vendor: Annotated[str, Path(max_length=10)],
+                            token: Annotated[str, Path(max_length=100)],
+                            filename: Annotated[str, Path(max_length=40)], db: DB,
+                            _: Annotated[None, Public("desk phones fetch their file on boot; the "
+                                                      "token in the path and the MAC are the "
+                                                      "credential")]) -> Response:
+    """Yealink or Polycom configuration for the phone with this MAC (``<mac>.cfg``)."""
+    if not filename.endswith(".cfg"):
+        raise not_found("provisioning")
+    content, media_type = await service.provisioning_file(db, vendor=vendor, token=token,
+                                                          mac=filename[:-4])
+    return Response(content, media_type=media_type, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/users/{user_id}/ring-plan", response_model=RingPlan)

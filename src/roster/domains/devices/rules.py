@@ -56,6 +56,43 @@ def default_device_kind(communication_means: Sequence[str] | None) -> str:
     return "sip_phone"
 
 
+def line_username(extension: str, index: int) -> str:
+    """DAK-20: the SIP user name of a user's line device: the default one registers as the
+    extension itself, every further one as ``<extension>-<n>`` (n from 2)."""
+    return extension if index == 1 else f"{extension}-{index}"
+
+
+def next_line_index(usernames: Iterable[str | None], extension: str) -> int:
+    """The smallest free ``n`` >= 2 among the user's further line devices."""
+    taken = set()
+    for name in usernames:
+        if name and name.startswith(extension + "-") and name[len(extension) + 1:].isdigit():
+            taken.add(int(name[len(extension) + 1:]))
+    n = 2
+    while n in taken:
+        n += 1
+    return n
+
+
+def renamed_username(username: str | None, old_extension: str | None,
+                     new_extension: str | None) -> str | None:
+    """A line device's user name after the user's extension changed (keeps its ``-n``)."""
+    if not username or not new_extension:
+        return None
+    if username == old_extension:
+        return new_extension
+    suffix = username.rsplit("-", 1)[-1] if "-" in username else ""
+    return f"{new_extension}-{suffix}" if suffix.isdigit() else new_extension
+
+
+def normalize_mac(value: str) -> tuple[str | None, list[FieldError]]:
+    """A MAC address as 12 lower-case hex digits (separators ``:``/``-``/``.`` dropped)."""
+    mac = "".join(c for c in value.lower() if c not in ":-.")
+    if len(mac) != 12 or any(c not in "0123456789abcdef" for c in mac):
+        return None, [FieldError("mac", "invalid_mac", "A MAC address has 12 hexadecimal digits.")]
+    return mac, []
+
+
 @dataclass(frozen=True)
 class ChainDevice:
     id: int
@@ -64,6 +101,7 @@ class ChainDevice:
     ring_after_s: int
     position: int
     enabled: bool
+    sip_username: str | None = None
 
 
 def ring_chain(devices: Iterable[ChainDevice]) -> list[ChainDevice]:
@@ -84,7 +122,7 @@ def ring_plan(devices: Iterable[ChainDevice], *, extension: str | None, sip_doma
         if d.kind in LINE_KINDS:
             if not extension:
                 continue
-            uri = f"sip:{extension}@{sip_domain}"
+            uri = f"sip:{d.sip_username or extension}@{sip_domain}"
         else:
             uri = f"tel:{d.target}"
         steps.setdefault(d.ring_after_s, []).append(
@@ -110,3 +148,69 @@ def check_ice_servers(servers: Sequence[dict[str, Any]]) -> list[FieldError]:
                 errors.append(FieldError(f"servers.{i}", "turn_credentials_required",
                                          "A TURN server needs a username and a credential."))
     return errors
+
+
+# --- desk-phone provisioning (Yealink, Polycom) -------------------------------------------
+
+VENDORS = ("yealink", "polycom")
+
+
+@dataclass(frozen=True)
+class PhoneAccount:
+    """What a desk phone needs to register: its account, the label it shows (the DID, else the
+    extension), the tenant's registrar, and where to send SIP (the outbound proxy)."""
+
+    username: str
+    password: str
+    display_name: str
+    label: str
+    domain: str
+    proxy_host: str
+    proxy_port: int
+    transport: str  # udp | tcp | tls
+
+
+def _xml_attr(value: str) -> str:
+    return (value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+def _cfg_value(value: str) -> str:
+    return value.replace("\n", " ").replace("\r", " ")
+
+
+def provisioning_file(vendor: str, a: PhoneAccount) -> tuple[str, str]:
+    """The configuration file a phone fetches as ``<mac>.cfg``, and its media type."""
+    if vendor == "yealink":
+        transport = {"udp": 0, "tcp": 1, "tls": 2}[a.transport]
+        lines = [
+            "#!version:1.0.0.1",
+            "account.1.enable = 1",
+            f"account.1.label = {_cfg_value(a.label)}",
+            f"account.1.display_name = {_cfg_value(a.display_name)}",
+            f"account.1.auth_name = {a.username}",
+            f"account.1.user_name = {a.username}",
+            f"account.1.password = {a.password}",
+            f"account.1.sip_server.1.address = {a.domain}",
+            f"account.1.sip_server.1.port = {a.proxy_port}",
+            f"account.1.sip_server.1.transport_type = {transport}",
+            "account.1.outbound_proxy_enable = 1",
+            f"account.1.outbound_proxy.1.address = {a.proxy_host}",
+            f"account.1.outbound_proxy.1.port = {a.proxy_port}",
+            "account.1.dtmf.type = 1",  # RFC 2833
+        ]
+        return "\n".join(lines) + "\n", "text/plain"
+    if vendor == "polycom":
+        transport = {"udp": "UDPOnly", "tcp": "TCPOnly", "tls": "TLS"}[a.transport]
+        attrs = {
+            "reg.1.address": f"{a.username}@{a.domain}", "reg.1.auth.userId": a.username,
+            "reg.1.auth.password": a.password, "reg.1.label": a.label,
+            "reg.1.displayName": a.display_name, "reg.1.server.1.address": a.domain,
+            "reg.1.server.1.port": str(a.proxy_port), "reg.1.server.1.transport": transport,
+            "reg.1.outboundProxy.address": a.proxy_host,
+            "reg.1.outboundProxy.port": str(a.proxy_port),
+        }
+        body = " ".join(f'{k}="{_xml_attr(v)}"' for k, v in attrs.items())
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f"<polycomConfig>\n  <reg {body}/>\n</polycomConfig>\n", "application/xml")
+    raise ValueError(vendor)

@@ -17,6 +17,11 @@ class DeviceCreate(BaseModel):
     ring_after_s: int = Field(default=0, description="seconds before this device rings (DAK-20)")
     position: int = Field(default=0, ge=0, le=100)
     enabled: bool = True
+    sip_password: str | None = Field(
+        default=None, max_length=64, description="write-only: the device's own SIP password "
+        "(further line devices register as <extension>-<n> with it; stored as HA1 digests only)")
+    mac: str | None = Field(default=None, max_length=17,
+                            description="a desk phone's MAC address, for provisioning by MAC")
 
 
 class DeviceUpdate(BaseModel):
@@ -26,6 +31,8 @@ class DeviceUpdate(BaseModel):
     ring_after_s: int | None = None
     position: int | None = Field(default=None, ge=0, le=100)
     enabled: bool | None = None
+    sip_password: str | None = Field(default=None, max_length=64, description="write-only")
+    mac: str | None = Field(default=None, max_length=17)
 
 
 class DeviceOut(BaseModel):
@@ -36,6 +43,20 @@ class DeviceOut(BaseModel):
     position: int
     enabled: bool
     is_default: bool
+    sip_username: str | None = Field(
+        default=None, description="line kinds: the SIP user name it registers as (the "
+        "extension for the default device, <extension>-<n> for further ones)")
+    has_sip_password: bool = False
+    mac: str | None = None
+
+
+class ProvisioningToken(BaseModel):
+    """Shown once: the URL a desk phone is pointed at (it appends <mac>.cfg)."""
+
+    device_id: int
+    mac: str
+    urls: dict[str, str] = Field(description="per vendor (yealink, polycom): the provisioning "
+                                 "server address; the phone appends <mac>.cfg")
 
 
 class RingDevice(BaseModel):

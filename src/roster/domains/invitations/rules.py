@@ -47,20 +47,6 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-_PAGE: dict[str, dict[str, str]] = {
-    "en": {"title": "Set your password", "password": "New password", "submit": "Set password",
-           "done": "Your password is set. You can sign in now."},
-    "pl": {"title": "Ustaw hasło", "password": "Nowe hasło", "submit": "Ustaw hasło",
-           "done": "Hasło zostało ustawione. Możesz się zalogować."},
-    "de": {"title": "Passwort festlegen", "password": "Neues Passwort",
-           "submit": "Passwort festlegen",
-           "done": "Ihr Passwort ist festgelegt. Sie können sich jetzt anmelden."},
-    "ru": {"title": "Задайте пароль", "password": "Новый пароль", "submit": "Сохранить",
-           "done": "Пароль сохранён. Теперь можно войти."},
-    "uk": {"title": "Встановіть пароль", "password": "Новий пароль", "submit": "Зберегти",
-           "done": "Пароль збережено. Тепер можна увійти."},
-}
-
 
 def compose(purpose: str, language: str, *, name: str, tenant: str, link: str,
             expires: datetime) -> tuple[str, str]:
@@ -70,10 +56,6 @@ def compose(purpose: str, language: str, *, name: str, tenant: str, link: str,
     values = {"name": name, "tenant": tenant, "link": link,
               "expires": expires.strftime("%Y-%m-%d %H:%M UTC")}
     return subject.format(**values), body.format(**values)
-
-
-def page_texts(language: str) -> dict[str, str]:
-    return _PAGE.get(language, _PAGE["en"])
 
 
 def key_state(*, used_at: datetime | None, revoked_at: datetime | None, expires_at: datetime,

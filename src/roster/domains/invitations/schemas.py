@@ -23,3 +23,7 @@ class InvitationSent(BaseModel):
                         "outbox once the change is committed, retried while the mail server "
                         "is unreachable")
     expires_at: str
+
+
+class PasswordSet(BaseModel):
+    status: str = "password_set"

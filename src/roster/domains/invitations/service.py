@@ -32,7 +32,9 @@ def _may_sign_in(user: User) -> bool:
 
 
 def _link(plain: str) -> str:
-    return f"{get_settings().public_base_url.rstrip('/')}/api/v1/auth/invitations/{plain}"
+    # The panel's page (its look, the user's language); /api/v1/auth/invitations/<key> redirects
+    # there, so links mailed before keep working.
+    return f"{get_settings().public_base_url.rstrip('/')}/set-password/{plain}"
 
 
 async def _issue(db: AsyncSession, *, tenant: Tenant, people: list[tuple[int, str, str, str]],

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from roster.db import Base, Timestamped
+from roster.db import Base, Timestamped, utcnow
 
 
 class Queue(Timestamped, Base):
@@ -17,6 +19,7 @@ class Queue(Timestamped, Base):
     __audit__ = "queue"
     __table_args__ = (
         UniqueConstraint("tenant_id", "kind", "name"),
+        UniqueConstraint("tenant_id", "extension"),
         CheckConstraint("kind IN ('queue', 'campaign')", name="kind"),
     )
 
@@ -25,6 +28,8 @@ class Queue(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(80))
     scenario: Mapped[str | None] = mapped_column(String(200))
+    # the number callers dial to reach the queue (OKI-32); none: not reachable by phone
+    extension: Mapped[str | None] = mapped_column(String(10))
 
 
 class QueueMember(Base):
@@ -44,3 +49,16 @@ class QueueMember(Base):
                                          primary_key=True, index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     priority: Mapped[int]
+
+
+class QueueOffer(Base):
+    """A call of a queue offered to a member: the member's recent load (OKI-32)."""
+
+    __tablename__ = "queue_offers"
+    __table_args__ = (Index(None, "queue_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

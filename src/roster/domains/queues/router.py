@@ -18,6 +18,8 @@ from roster.domains.queues.schemas import (
     CampaignCreate,
     CampaignOut,
     CampaignUpdate,
+    Distribution,
+    DistributionSlot,
     FromGroupIn,
     FromGroupOut,
     PriorityIn,
@@ -27,6 +29,7 @@ from roster.domains.queues.schemas import (
     QueueOut,
     QueueUpdate,
 )
+from roster.domains.sip import service as sip
 from roster.domains.users import repository as users_repo
 from roster.domains.users import service as users_service
 
@@ -128,6 +131,17 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
         user = await users_service.get_user(db, actor=actor, user_id=user_id)  # in its scope
         await service.remove_member(db, queue=queue, user_id=user.id)
         return Response(status_code=204)
+
+    if kind == "queue":
+        @router.get("/{queue_id}/distribution", response_model=Distribution,
+                    name="queue_distribution")
+        async def distribution(queue_id: Id, db: DB, actor: Reader):
+            """OKI-32, X-7: who gets the next call, in order, and why the others do not; the
+            same function routes the queue's calls."""
+            queue = await _get(db, actor, queue_id)
+            slots = await service.distribution(db, tenant=actor.tenant, queue=queue,
+                                               presence=sip.presence())
+            return Distribution(items=[DistributionSlot(**vars(s)) for s in slots])
 
     return router
 

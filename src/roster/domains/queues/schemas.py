@@ -16,11 +16,14 @@ class QueueCreate(StrictInput):
     name: str = Field(min_length=1, max_length=80, examples=["support"])
     scenario: str | None = Field(default=None, max_length=200,
                                  description="the call-handling scenario (free text/identifier)")
+    extension: str | None = Field(default=None, max_length=10, examples=["500"],
+                                  description="the number callers dial to reach the queue")
 
 
 class QueueUpdate(PatchInput):
     name: str | None = Field(default=None, min_length=1, max_length=80)
     scenario: str | None = Field(default=None, max_length=200)
+    extension: str | None = Field(default=None, max_length=10)
 
 
 class QueueOut(BaseModel):
@@ -29,6 +32,23 @@ class QueueOut(BaseModel):
     id: int
     name: str
     scenario: str | None
+    extension: str | None = None
+
+
+class DistributionSlot(BaseModel):
+    user_id: int
+    position: int | None = Field(description="1 gets the next call; null: gets none now")
+    priority: int
+    available: bool
+    reason: str = Field(description="ready | priority_zero | inactive | not_signed_in | "
+                        "not_ready | not_registered | on_call | on_call_blocks")
+
+
+class Distribution(BaseModel):
+    """OKI-32, X-7: who gets the next call of the queue, in order, and why the others do not;
+    computed by the same code that routes the queue's calls."""
+
+    items: list[DistributionSlot]
 
 
 class CampaignCreate(StrictInput):

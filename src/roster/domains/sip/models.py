@@ -9,7 +9,12 @@ Alembic's autogenerate does not try to manage them.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roster.db import Base
 
 kamailio_metadata = MetaData()
 
@@ -31,3 +36,20 @@ location = Table(
     Column("domain", String(64)),
     Column("contact", String(512)),
 )
+
+
+class SipLock(Base):
+    """A SIP account locked after failed digest authentications from many sources (brute
+    force). Kamailio counts the failures and refuses the account at once (htable ``acctlock``,
+    for lockout_seconds, like a panel lock-out); this row is Roster's record of it (audited,
+    listed, lifted by an administrator), and the view ``sip_lock_keys`` hands the locks in
+    force back to a restarted Kamailio."""
+
+    __tablename__ = "sip_locks"
+    __table_args__ = (UniqueConstraint("tenant_id", "username"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    locked_until: Mapped[datetime]

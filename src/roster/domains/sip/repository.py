@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.domains.sip.models import sip_subscriber
+from roster.domains.sip.models import SipLock, sip_subscriber
+from roster.domains.tenants.models import Tenant
 from roster.domains.users.models import User
 
 
@@ -22,3 +25,24 @@ async def account(db: AsyncSession, username: str, domain: str) -> dict | None:
                                         sip_subscriber.c.domain == domain)
     row = (await db.execute(stmt)).mappings().first()
     return dict(row) if row else None
+
+
+async def tenant_by_domain(db: AsyncSession, sip_domain: str) -> Tenant | None:
+    stmt = select(Tenant).where(Tenant.sip_domain == sip_domain.lower())
+    return (await db.execute(stmt)).scalar()
+
+
+async def user_by_extension(db: AsyncSession, tenant_id: int, extension: str) -> User | None:
+    stmt = select(User).where(User.tenant_id == tenant_id, User.extension == extension)
+    return (await db.execute(stmt)).scalar()
+
+
+async def lock(db: AsyncSession, tenant_id: int, username: str) -> SipLock | None:
+    stmt = select(SipLock).where(SipLock.tenant_id == tenant_id, SipLock.username == username)
+    return (await db.execute(stmt)).scalar()
+
+
+async def active_locks(db: AsyncSession, tenant_id: int, now: datetime) -> list[SipLock]:
+    stmt = (select(SipLock).where(SipLock.tenant_id == tenant_id, SipLock.locked_until > now)
+            .order_by(SipLock.username))
+    return list((await db.execute(stmt)).scalars())

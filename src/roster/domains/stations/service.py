@@ -13,6 +13,7 @@ from roster.config import get_settings
 from roster.core import clock, events, lockout, secrets
 from roster.core.errors import FieldErrors, Problem, conflict, found, not_found
 from roster.domains.auth import service as auth_service
+from roster.domains.devices import repository as devices_repo
 from roster.domains.stations import repository as repo
 from roster.domains.stations import rules
 from roster.domains.stations.models import AgentState, AgentStateChange, Station
@@ -30,7 +31,7 @@ async def create_station(db: AsyncSession, *, tenant: Tenant, data: StationCreat
     errors.extend(user_rules.check_extension(data.extension))
     errors.raise_if_any()
     # FCC-42: one namespace with users' extensions; wait for anyone writing the same one.
-    await users_service.lock_extensions(db, tenant=tenant, extensions=[data.extension])
+    await users_service.lock_extensions(db, tenant_id=tenant.id, extensions=[data.extension])
     if await repo.by_extension(db, tenant.id, data.extension) is not None:
         raise conflict("extension", "extension_taken",
                        "This station extension is already used in the tenant.")
@@ -40,6 +41,12 @@ async def create_station(db: AsyncSession, *, tenant: Tenant, data: StationCreat
     db.add(station)
     await db.flush()
     return station
+
+
+async def extension_in_use(db: AsyncSession, tenant_id: int, extension: str) -> bool:
+    """Whether a station or a user's line already has this extension."""
+    return (await repo.by_extension(db, tenant_id, extension) is not None
+            or await repo.line_user(db, tenant_id, extension) is not None)
 
 
 async def get_station(db: AsyncSession, *, tenant: Tenant, station_id: int) -> Station:
@@ -235,9 +242,14 @@ async def feature_code(db: AsyncSession, *, domain: str, extension: str,
     tenant = await repo.tenant_by_domain(db, domain)
     if tenant is None or not tenant.active:
         raise not_found("line")
-    # Only users' lines are SIP accounts (the sip_subscriber view): the caller is the user.
+    # SIP accounts are users' lines and their further devices (the sip_subscriber view)
     user = await repo.line_user(db, tenant.id, extension)
-    if user is None or not user.sip_ha1:
+    if user is None:
+        device = await devices_repo.line_owner(db, tenant.id, extension)
+        user = await db.get(User, device.user_id) if device and device.sip_ha1 else None
+    elif not user.sip_ha1:
+        user = None
+    if user is None:
         raise not_found("line")
     if not user.active:
         raise Problem(403, "Forbidden", "The user is not active.", code="user_inactive")

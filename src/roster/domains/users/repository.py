@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Select,
+    and_,
     delete,
     exists,
     func,
@@ -29,6 +30,8 @@ from roster.core.queries import one_of, serialise
 from roster.domains.access.models import Role, RoleGrant
 from roster.domains.groups.models import Group, GroupMember
 from roster.domains.numbers.models import Number
+from roster.domains.projects.models import ProjectMember
+from roster.domains.queues.models import Queue
 from roster.domains.skills.models import Skill, UserSkill
 from roster.domains.stations.models import Station
 from roster.domains.users.models import User, UserRole
@@ -87,7 +90,8 @@ async def holders(db: AsyncSession, tenant_id: int, *, logins: Collection[str] =
                   pins: Collection[str] = (), passwords: Collection[str] = ()
                   ) -> list[tuple[str, str, int]]:
     """(kind, value, user id) of every unique value of these a user of the tenant holds
-    already, stations' numbers counted as extensions (FCC-42: one namespace; user id 0).
+    already, stations' and queues' numbers counted as extensions (FCC-42: one namespace;
+    user id 0).
     Logins and e-mails are compared lower-case. One statement: a UNION ALL of one index look-up
     per kind, each taking its whole set of values as one parameter."""
     station = literal(0, Integer)
@@ -103,6 +107,8 @@ async def holders(db: AsyncSession, tenant_id: int, *, logins: Collection[str] =
         parts.append(select(_kind("extension"), Station.extension, station)
                      .where(Station.tenant_id == tenant_id,
                             one_of(db, Station.extension, extensions)))
+        parts.append(select(_kind("extension"), Queue.extension, station)
+                     .where(Queue.tenant_id == tenant_id, one_of(db, Queue.extension, extensions)))
     if not parts:
         return []
     return [tuple(r) for r in (await db.execute(union_all(*parts))).all()]
@@ -179,6 +185,36 @@ class UserFilters:
     skill: str | None = None
     active: bool | None = None
     q: str | None = None
+    project_id: int | None = None
+    # a column of SORTABLE, "-" in front for descending; paging stays on the id cursor
+    sort: str = "id"
+
+
+# Columns a list may be sorted by (NULLs sort as empty text, so keyset paging stays total).
+SORTABLE = {"id": User.id, "full_name": User.full_name, "login": User.login,
+            "email": func.coalesce(User.email, ""), "extension": func.coalesce(User.extension, "")}
+
+
+async def _sorted_page(db: AsyncSession, stmt: Select, sort: str, page: PageParams) -> Select:
+    """Keyset paging in any SORTABLE order with the API's cursor unchanged (the id of the last
+    row): the next page starts after that row's (sort key, id)."""
+    descending = sort.startswith("-")
+    key = SORTABLE.get(sort.lstrip("-"), User.id)
+    if key is User.id:
+        if not descending:
+            return paginate(stmt, User.id, page)
+        if page.after_id is not None:
+            stmt = stmt.where(User.id < page.after_id)
+        return stmt.order_by(User.id.desc()).limit(page.limit + 1)
+    if page.after_id is not None:
+        last = (await db.execute(select(key).where(User.id == page.after_id))).scalar()
+        if last is not None:
+            if descending:
+                stmt = stmt.where(or_(key < last, and_(key == last, User.id < page.after_id)))
+            else:
+                stmt = stmt.where(or_(key > last, and_(key == last, User.id > page.after_id)))
+    order = (key.desc(), User.id.desc()) if descending else (key, User.id)
+    return stmt.order_by(*order).limit(page.limit + 1)
 
 
 def _holding(tenant_id: int, role: str):
@@ -208,7 +244,17 @@ async def list_page(db: AsyncSession, actor: Actor, filters: UserFilters, page: 
             | func.lower(func.coalesce(User.email, "")).contains(needle, autoescape=True)
             | func.coalesce(User.extension, "").contains(needle, autoescape=True)
         )
-    return list((await db.execute(paginate(stmt, User.id, page))).scalars())
+    if filters.project_id is not None:
+        # OKI-11: members of the project themselves or through one of its groups
+        via_group = (select(GroupMember.user_id)
+                     .join(ProjectMember, (ProjectMember.object_id == GroupMember.group_id)
+                           & (ProjectMember.kind == "group"))
+                     .where(ProjectMember.project_id == filters.project_id))
+        direct = select(ProjectMember.object_id).where(
+            ProjectMember.project_id == filters.project_id, ProjectMember.kind == "user")
+        stmt = stmt.where(User.id.in_(direct) | User.id.in_(via_group))
+    stmt = await _sorted_page(db, stmt, filters.sort, page)
+    return list((await db.execute(stmt)).scalars())
 
 
 @dataclass

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -23,6 +23,8 @@ from roster.domains.users.schemas import (
 )
 
 router = tenant_router("/users", ["users"])
+SortKey = Literal["id", "-id", "full_name", "-full_name", "login", "-login", "email", "-email",
+                  "extension", "-extension"]
 
 
 async def _one(db, actor: Actor, user) -> UserOut:
@@ -76,8 +78,12 @@ async def list_users(
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=200,
                                    description="text in name, login, e-mail or extension")] = None,
+    project: Annotated[int | None, Query(ge=1, le=MAX_ID, description="project id (OKI-11)")
+                       ] = None,
+    sort: Annotated[SortKey, Query(description="order; '-' in front: descending")] = "id",
 ) -> Page[UserOut]:
-    filters = UserFilters(role=role, group_id=group, skill=skill, active=active, q=q)
+    filters = UserFilters(role=role, group_id=group, skill=skill, active=active, q=q,
+                          project_id=project, sort=sort)
     rows, cursor = page_of(await service.list_users(db, actor=actor, filters=filters, page=page),
                            page)
     return Page(items=await service.render(db, tenant=actor.tenant, users=rows),

@@ -449,10 +449,10 @@ async def users_by_ids(db: AsyncSession, *, tenant: Tenant, ids: Sequence[int]) 
     return [found_users[i] for i in ids]
 
 
-async def lock_extensions(db: AsyncSession, *, tenant: Tenant, extensions: list[str]) -> None:
-    """For another domain writing into the extension namespace (stations): wait for writers
-    of the same extensions (FCC-42)."""
-    await repo.lock_extensions(db, tenant.id, extensions)
+async def lock_extensions(db: AsyncSession, *, tenant_id: int, extensions: list[str]) -> None:
+    """For another domain writing into the extension namespace (stations, queue numbers):
+    wait for writers of the same extensions (FCC-42)."""
+    await repo.lock_extensions(db, tenant_id, extensions)
 
 
 async def get_user(db: AsyncSession, *, actor: Actor, user_id: int) -> User:
