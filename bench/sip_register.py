@@ -65,7 +65,7 @@ async def seed(url: str, n: int, work: Path) -> Path:
         tenant_id = (await conn.execute(insert(Tenant).values(
             slug="bench", name="Bench", sip_domain=DOMAIN).returning(Tenant.id))).scalar_one()
         rows = [{"tenant_id": tenant_id, "full_name": f"Agent {ext}", "login": f"a{ext}",
-                 "roles": "agent", "extension": ext, "sip_ha1": sip_ha1(ext, DOMAIN, pw),
+                 "extension": ext, "sip_ha1": sip_ha1(ext, DOMAIN, pw),
                  "sip_ha1b": sip_ha1b(ext, DOMAIN, DOMAIN, pw)} for ext, pw in accounts]
         for i in range(0, n, 1000):
             await conn.execute(insert(User), rows[i:i + 1000])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from roster.config import get_settings
@@ -43,6 +44,16 @@ def _run(connection: Connection) -> None:
 
 async def _run_async() -> None:
     engine = create_engine(_url())
+    if engine.dialect.name == "sqlite":
+        # Rebuilding a table (batch mode) drops the old one: with foreign keys on, SQLite would
+        # cascade that drop into every referencing table. Migrations that rebuild tables check
+        # the keys themselves afterwards (PRAGMA foreign_key_check).
+        @event.listens_for(engine.sync_engine, "connect")
+        def _foreign_keys_off(dbapi_conn, _record):  # pragma: no cover - driver glue
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=OFF")
+            cur.close()
+
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -20,6 +20,9 @@ os.environ.setdefault("ROSTER_ARGON2_MEMORY_KIB", "8192")
 # In-process API tests run without Kamailio; tests/sip serve the app with a real registrar URL.
 os.environ["ROSTER_KAMAILIO_RPC_URL"] = "off"
 os.environ.setdefault("ROSTER_SIP_CALLBACK_SECRET", "test-sip-callback-secret")
+# The outbox retries quickly in tests (production: seconds to minutes).
+os.environ.setdefault("ROSTER_OUTBOX_BACKOFF_S", "0.2")
+os.environ.setdefault("ROSTER_OUTBOX_POLL_S", "0.2")
 
 
 def _free_port() -> int:
@@ -87,7 +90,10 @@ async def app(backend: Backend):
 
     application = create_app(Settings(database_url=backend.url, data_dir=_DATA))
     application.state.backend = backend.name
+    # The in-process transport runs no lifespan: start the outbox dispatcher as serving would.
+    application.state.dispatcher.start()
     yield application
+    await application.state.dispatcher.stop()
     await application.state.engine.dispose()
 
 
@@ -144,20 +150,46 @@ def run(coro):
 # --- access control: mail, signed-in users, tokens --------------------------------------------
 
 class Mailbox:
-    """What the loopback SMTP server received, parsed."""
+    """What the loopback SMTP server received, parsed. ``gate`` cleared makes it a server that
+    takes the data and does not answer (slow, or hung); ``refuse[address]`` lists replies to
+    give that recipient's next deliveries instead of accepting them."""
 
     def __init__(self) -> None:
+        import threading
+
         self.messages: list = []
+        self.arrivals: list[str] = []  # recipients of every DATA, accepted or not
+        self.gate = threading.Event()
+        self.gate.set()
+        self.refuse: dict[str, list[str]] = {}
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         import email
         from email import policy
 
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.arrivals.append(message["To"])
+        while not self.gate.is_set():
+            await asyncio.sleep(0.01)
+        if server.transport is None or server.transport.is_closing():
+            return "451 client gone"  # never answered: the mail was not accepted
+        if self.refuse.get(message["To"]):
+            return self.refuse[message["To"]].pop(0)
+        self.messages.append(message)
         return "250 OK"
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if m["To"] == address]
+
+    async def wait_for(self, address: str, count: int = 1, timeout: float = 10) -> list:
+        """The mails to ``address`` once ``count`` arrived (the outbox delivers after commit)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count:
+            assert time.monotonic() < deadline, f"no mail to {address} within {timeout} s"
+            await asyncio.sleep(0.02)
+        return self.to(address)
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ def sip_password() -> str:
 def free_pin() -> str:
     while True:
         pin = "".join(random.choice("0123456789") for _ in range(6))
-        steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
-        if len(set(pin)) > 1 and steps not in ({1}, {-1}):
+        steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+        if len(set(pin)) > 1 and steps not in ({1}, {9}):
             return pin
 
 

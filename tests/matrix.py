@@ -125,3 +125,103 @@ def explain(report: Report) -> str:
     lines += [f"{f.route} as {f.caller}: expected {f.expected}, got {f.status}"
               for f in report.failures]
     return "\n".join(lines)
+
+
+# --- escalation attempts and routes reaching one user --------------------------------------------
+
+@dataclass
+class Attempt:
+    """One way of trying to widen one's rights or reach beyond one's scope, and the answers
+    that mean it was refused."""
+
+    what: str
+    method: str
+    url: str
+    body: object = None
+    refused: tuple[int, ...] = (403,)
+
+
+async def try_all(http, attempts: list[Attempt]) -> list[str]:
+    """Every attempt made; the ones not refused as expected, explained."""
+    failures = []
+    for a in attempts:
+        kwargs = {} if a.body is None else {"json": a.body}
+        r = await http.request(a.method, a.url, **kwargs)
+        if r.status_code not in a.refused:
+            failures.append(f"{a.what}: {a.method} {a.url} answered {r.status_code} "
+                            f"(expected {a.refused}): {r.text[:300]}")
+    return failures
+
+
+def _example(schema: dict, components: dict) -> object:
+    """The smallest value a JSON schema accepts (enough to get past body validation)."""
+    if "$ref" in schema:
+        return _example(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"]
+            return _example(options[0], components)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        required = schema.get("required") or list(props)[:max(1, schema.get("minProperties", 0))]
+        return {k: _example(props[k], components) for k in required if k in props}
+    if kind == "array":
+        return [_example(schema.get("items", {}), components)
+                for _ in range(schema.get("minItems", 0))]
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return True
+    if schema.get("format") == "email":
+        return "someone@example.com"
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def request_body(openapi: dict, path: str, method: str) -> dict:
+    """httpx keyword arguments for a minimal request body the route's schema accepts."""
+    op = openapi["paths"][path][method.lower()]
+    content = (op.get("requestBody") or {}).get("content", {})
+    components = openapi.get("components", {}).get("schemas", {})
+    out: dict = {}
+    query = {p["name"]: _example(p.get("schema", {}), components)
+             for p in op.get("parameters", []) if p["in"] == "query" and p.get("required")}
+    if query:
+        out["params"] = query
+    if "application/json" in content:
+        out["json"] = _example(content["application/json"]["schema"], components)
+    elif "multipart/form-data" in content:
+        out["files"] = {"file": ("f.bin", b"\x00" * 8, "application/octet-stream")}
+    return out
+
+
+async def walk_user_routes(app, http, *, tenant_slug: str, user_id: int,
+                           ids: dict[str, int]) -> list[tuple[str, int]]:
+    """Call every route whose path names a user with ``user_id`` (other path ids from ``ids``)
+    and a body its schema accepts; (route, status) for each call."""
+    openapi = app.openapi()
+    seen = []
+    for route in app_routes(app):
+        if not isinstance(route, APIRoute) or "{user_id}" not in route.path_format:
+            continue
+
+        def value(match: re.Match) -> str:
+            name = match.group(1)
+            if name == "tenant":
+                return tenant_slug
+            if name == "user_id":
+                return str(user_id)
+            return str(ids.get(name, UNKNOWN_ID))
+
+        url = _PARAM.sub(value, route.path)
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            r = await http.request(method, url,
+                                   **request_body(openapi, route.path_format, method))
+            seen.append((f"{method} {route.path_format}", r.status_code))
+    return seen

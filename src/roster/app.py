@@ -8,24 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from roster import __version__, models  # noqa: F401 - complete metadata
+from roster import __version__, models, wiring  # noqa: F401 - complete metadata
 from roster.config import Settings, get_settings
-from roster.core import context, errors, logs, openapi
+from roster.core import context, errors, logs, openapi, outbox
 from roster.db import create_engine, create_sessionmaker
 
 log = logging.getLogger("roster")
-
-
-def subscribers() -> None:
-    """Import the domains that react to other domains' events (sessions, invitations, projects,
-    registrar clean-up, default devices), so every edge gets the same reactions."""
-    import roster.domains.access.service  # noqa: F401
-    import roster.domains.auth.service  # noqa: F401
-    import roster.domains.devices.service  # noqa: F401
-    import roster.domains.invitations.service  # noqa: F401
-    import roster.domains.projects.service  # noqa: F401
-    import roster.domains.sip.service  # noqa: F401
-    import roster.domains.stations.service  # noqa: F401
 
 
 def routers() -> list:
@@ -56,11 +44,20 @@ def routers() -> list:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_engine(settings.resolved_database_url())
+    sessionmaker = create_sessionmaker(engine)
+    dispatcher = outbox.Dispatcher(sessionmaker, wiring.build(),
+                                   outbox.Policy.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        await engine.dispose()
+        # The outbox is delivered by every serving process (several share the work on
+        # PostgreSQL); `roster worker` runs one alone.
+        dispatcher.start()
+        try:
+            yield
+        finally:
+            await dispatcher.stop()
+            await engine.dispose()
 
     app = FastAPI(
         title="Roster",
@@ -73,9 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.sessionmaker = sessionmaker
+    app.state.dispatcher = dispatcher
     errors.install(app)
-    subscribers()
 
     @app.middleware("http")
     async def request_id(request: Request, call_next):

@@ -44,7 +44,8 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _explain(problem: Problem) -> str:
     lines = [f"error: {problem.title} ({problem.status}): {problem.detail}"]
-    lines += [f"  {e.field}: {e.code}: {e.message}" for e in problem.errors]
+    lines += [f"  {'' if e.row is None else f'row {e.row}: '}{e.field}: {e.code}: {e.message}"
+              for e in problem.errors]
     return "\n".join(lines)
 
 
@@ -52,9 +53,9 @@ def run_in_transaction(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """One transaction per command, committed here (the edge); effects run after commit."""
 
     async def _main() -> T:
-        from roster.app import subscribers
+        from roster import wiring
 
-        subscribers()  # the same reactions to events as the API (access, mail, registrar, devices)
+        wiring.build()  # the same policies and reactions as the API
         engine = create_engine(get_settings().resolved_database_url())
         sessionmaker = create_sessionmaker(engine)
         try:
@@ -167,11 +168,7 @@ def user_create(
     from roster.domains.users import service
     from roster.domains.users.schemas import UserCreate
 
-    raw = sys.stdin.read() if data == "-" else data
-    try:
-        body: Any = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        _fail(f"error: not JSON: {exc}", 2)
+    body = _json(sys.stdin.read() if data == "-" else data)
 
     async def _do(db):
         actor = await _tenant_actor(db, tenant)
@@ -181,6 +178,54 @@ def user_create(
         return out
 
     typer.echo(run_in_transaction(_do).model_dump_json(indent=2))
+
+
+@user_app.command("import")
+def user_import(
+    tenant: str,
+    source: Annotated[str, typer.Argument(help="a JSON file holding an array of user forms; "
+                                               "- reads it from standard input")],
+) -> None:
+    """Create many users at once from a JSON array of user forms: the same rules as the API,
+    errors listed per row, and nothing created unless every row is right."""
+    from pydantic import TypeAdapter
+
+    from roster.domains.users import service
+    from roster.domains.users.schemas import UserCreate
+
+    raw = sys.stdin.read() if source == "-" else Path(source).read_text()
+    rows = _json(raw)
+    if not isinstance(rows, list):
+        _fail("error: expected a JSON array of user forms", 2)
+    forms = _rows(TypeAdapter(UserCreate), rows)
+
+    async def _do(db):
+        actor = await _tenant_actor(db, tenant)
+        return await service.create_users(db, tenant=actor.tenant, rows=forms)
+
+    ids = run_in_transaction(_do)
+    typer.echo(json.dumps({"created": len(ids), "ids": ids}))
+
+
+def _json(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        _fail(f"error: not JSON: {exc}", 2)
+
+
+def _rows(adapter, rows: list) -> list:
+    """Each row parsed with the user form; every row's errors listed, with its index."""
+    out, errors = [], []
+    for i, row in enumerate(rows):
+        try:
+            out.append(adapter.validate_python(row))
+        except ValidationError as exc:
+            errors += [f"  row {i}: {'.'.join(map(str, e['loc']))}: {e['msg']}"
+                       for e in exc.errors()]
+    if errors:
+        _fail("error: invalid input\n" + "\n".join(errors), 2)
+    return out
 
 
 @user_app.command("list")
@@ -197,7 +242,8 @@ def user_list(tenant: str, role: str | None = None, q: str | None = None,
                                          page=PageParams(limit=min(limit, 500)))
 
     for u in run_in_transaction(_do)[:limit]:
-        typer.echo(f"{u.id}\t{u.login}\t{u.full_name}\t{u.roles}\t{u.extension or ''}")
+        typer.echo(f"{u.id}\t{u.login}\t{u.full_name}\t{','.join(u.role_list)}\t"
+                   f"{u.extension or ''}")
 
 
 @user_app.command("show")
@@ -289,6 +335,39 @@ def agents_end_of_day() -> None:
 
     count = run_in_transaction(lambda db: end_of_day_logout(db, clock.now()))
     typer.echo(f"logged out {count} agent(s)")
+
+
+@app.command()
+def worker(once: Annotated[bool, typer.Option(help="deliver what is due, then exit")] = False
+           ) -> None:
+    """Deliver the outbox (mail, webhooks) alone, without serving the API. Several workers and
+    servers share the work on PostgreSQL. Stops on Ctrl-C or SIGTERM."""
+    import signal
+
+    from roster import wiring
+    from roster.core import outbox
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def _main() -> None:
+        engine = create_engine(settings.resolved_database_url())
+        dispatcher = outbox.Dispatcher(create_sessionmaker(engine), wiring.build(),
+                                       outbox.Policy.from_settings(settings))
+        try:
+            if once:
+                while await dispatcher.run_once():
+                    pass
+                return
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, lambda: loop.create_task(dispatcher.stop()))
+            typer.echo("outbox worker running", err=True)
+            await dispatcher.start()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(_main())
 
 
 @app.command()

@@ -32,6 +32,19 @@ class Settings(BaseSettings):
     # "smtp": mail goes to smtp_host:smtp_port. "console": mail is written to the log instead (a
     # development mode: `roster demo` uses it when no ROSTER_SMTP_HOST is set).
     mail_mode: Literal["smtp", "console"] = "smtp"
+    smtp_timeout_s: float = Field(default=15, gt=0)
+    # The outbox dispatcher (mail, webhooks): how often it looks for due messages, how long a
+    # claimed message is reserved for the dispatcher that claimed it (after that another takes it
+    # over: one killed mid-delivery loses nothing), retries with exponential backoff and jitter
+    # from outbox_backoff_s up to outbox_backoff_max_s, and the attempts before it gives up.
+    outbox_poll_s: float = Field(default=1.0, gt=0)
+    outbox_lease_s: float = Field(default=60, gt=0)
+    outbox_backoff_s: float = Field(default=2, gt=0)
+    outbox_backoff_max_s: float = Field(default=900, gt=0)
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    # FCC-13: passwords refused because another user holds them, per actor and window.
+    password_refusals: int = Field(default=5, ge=1)
+    password_refusal_window_s: int = Field(default=15 * 60, ge=1)
     greeting_max_bytes: int = 5 * 1024 * 1024
     avatar_max_bytes: int = 2 * 1024 * 1024
     avatar_max_side: int = 512

@@ -259,3 +259,31 @@ async def test_deactivating_a_tenant_ends_its_sessions(app, anon, client, tenant
         assert r.status_code == 200, r.text
         assert (await me.get("/api/v1/auth/me")).status_code == 401
     assert (await login(anon, tenant["slug"], user["login"], password)).status_code == 401
+
+
+async def test_twenty_concurrent_wrong_passwords_count_exactly_six_issue8(app, client, tenant,
+                                                                           api):
+    """Lock-out counted atomically (issue 8): 20 wrong passwords at once, each in its own
+    transaction, lock the account after exactly 6 counted failures; the rest are refused by the
+    lock and not counted, and the right password is then refused too."""
+    import asyncio
+
+    from roster.domains.auth.models import LoginLock
+    from roster.domains.auth.service import lock_subject
+
+    user, password = await _user(client, api)
+    async with client_for(app, address="10.9.9.9") as c:
+        answers = await asyncio.gather(*(login(c, tenant["slug"], user["login"],
+                                               "Wrong-Password-1!") for _ in range(20)))
+        assert {r.status_code for r in answers} == {401}
+        r = await login(c, tenant["slug"], user["login"], password)
+        assert r.status_code == 401 and r.json()["code"] == "locked"
+    async with app.state.sessionmaker() as db:
+        lock = await db.get(LoginLock, lock_subject(tenant["slug"], user["login"]))
+    assert lock is not None and lock.locked_until is not None
+    audit = (await client.get(f"{api}/audit", params={
+        "entity": "user", "entity_id": str(user["id"]), "limit": 500})).json()["items"]
+    reasons = [e["after"]["reason"] for e in audit if e["action"] == "login_failed"]
+    assert reasons.count("bad_password") == 6, reasons
+    assert reasons.count("locked") == 15  # 14 of the burst and the right password after it
+    assert [e["action"] for e in audit].count("locked") == 1

@@ -132,13 +132,29 @@ async def test_fcc13_password_policy(client, api, roles, pw, code):
     assert r.status_code == 422 and code in error_codes(r)
 
 
-async def test_fcc13_no_two_users_share_a_password(client, api):
-    pw = strong_password()
-    await make_user(client, api, password=pw)
-    r = await client.post(f"{api}/users", json=user_body(password=pw))
-    assert r.status_code == 422 and error_codes(r) == {"password_not_unique"}
-    # the message must not disclose that somebody else holds it
-    assert "another" not in r.text.lower()
+async def test_fcc13_password_refusal_is_no_oracle_and_is_throttled_per_actor(
+        client, api, signed_in, clock):
+    """FCC-13: no two users share a password, but the refusal must not become an oracle: one
+    code, a message that does not say why, and per actor the 6th refusal within 15 minutes
+    answers 429, for any password (so the 429 tells nothing either)."""
+    admin = await signed_in(["administrator"])
+    taken = [strong_password() for _ in range(6)]
+    for pw in taken:
+        await make_user(client, api, password=pw)
+    for pw in taken[:5]:
+        r = await admin.client.post(f"{api}/users", json=user_body(password=pw))
+        assert r.status_code == 422 and error_codes(r) == {"password_not_accepted"}, r.text
+        assert r.json()["code"] == "password_not_accepted"
+        text = r.text.lower()
+        assert "user" not in text and "unique" not in text and "taken" not in text
+    for pw in (taken[5], strong_password()):
+        r = await admin.client.post(f"{api}/users", json=user_body(password=pw))
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0, r.text
+    r = await client.post(f"{api}/users", json=user_body(password=strong_password()))
+    assert r.status_code == 201  # another actor has its own budget
+    clock.advance(minutes=15, seconds=1)
+    r = await admin.client.post(f"{api}/users", json=user_body(password=strong_password()))
+    assert r.status_code == 201
 
 
 async def test_fcc13_role_change_raising_minimum_marks_must_change(client, api):
@@ -452,8 +468,7 @@ async def test_empty_patch_refused(client, api):
 
 @pytest.mark.parametrize("rule,field,value", [
     ("FCC-6", "active", False), ("FCC-7", "visible", False), ("FCC-8", "panel_access", False),
-    ("FCC-9", "mobile_app", True), ("FCC-10", "ms_teams", True),
-    ("FCC-10", "ms_teams_identity", "ann@contoso.example"),
+    ("FCC-9", "mobile_app", True), ("FCC-10", "ms_teams_identity", "ann@contoso.example"),
     ("FCC-11", "keep_station_on_logout", True), ("FCC-14", "description", "Team lead"),
     ("FCC-14", "email_notifications", False), ("FCC-14", "ticket_update_notifications", True),
     ("FCC-44", "recording", True), ("FCC-45", "did_as_station", True),
@@ -473,6 +488,22 @@ async def test_form_flags_round_trip_and_are_audited(client, api, rule, field, v
     entries = (await client.get(f"{api}/audit", params={"entity": "user", "action": "update",
                                                         "entity_id": str(u["id"])})).json()
     assert len(entries["items"]) == 1, rule
+
+
+async def test_fcc10_teams_identity_has_upn_form_and_is_required_with_the_flag(client, api):
+    r = await client.post(f"{api}/users", json=user_body(ms_teams=True))
+    assert r.status_code == 422 and error_codes(r) == {"teams_identity_required"}
+    for bad in ("ann", "ann@", "ann@contoso", "ann@@contoso.example", "a b@contoso.example"):
+        r = await client.post(f"{api}/users", json=user_body(ms_teams_identity=bad))
+        assert r.status_code == 422 and error_codes(r) == {"invalid_teams_identity"}, bad
+    u = await make_user(client, api, ms_teams=True,
+                        ms_teams_identity="ann.k@contoso.onmicrosoft.com")
+    assert u["ms_teams"] and u["ms_teams_identity"] == "ann.k@contoso.onmicrosoft.com"
+    r = await client.patch(f"{api}/users/{u['id']}", json={"ms_teams_identity": None})
+    assert r.status_code == 422 and error_codes(r) == {"teams_identity_required"}
+    r = await client.patch(f"{api}/users/{u['id']}",
+                           json={"ms_teams": False, "ms_teams_identity": None})
+    assert r.status_code == 200 and r.json()["ms_teams"] is False
 
 
 async def test_oki20_unknown_communication_mean_refused(client, api):

@@ -76,9 +76,35 @@ def test_only_an_administrator_makes_an_administrator():
 def test_nobody_grants_a_role_they_do_not_hold():
     assert rules.role_change_refusal(_granter("supervisor"), old_roles=["agent"],
                                      new_roles=["agent", "uc_user", "pbx_user"])
-    assert rules.role_change_refusal(_granter("supervisor"), old_roles=["agent"],
-                                     new_roles=["agent", "supervisor"]) is None
     assert rules.missing_permissions({"a.read"}, {"a.read", "b.read"}) == ["b.read"]
+
+
+def test_only_an_administrator_makes_or_unmakes_a_supervisor_or_administrator():
+    """Issue 8: a supervisor holding the supervisor kind still cannot make one."""
+    sup = _granter("supervisor")
+    for kind in ("supervisor", "administrator"):
+        assert rules.role_change_refusal(sup, old_roles=["agent"], new_roles=["agent", kind])
+        assert rules.role_change_refusal(sup, old_roles=["agent", kind], new_roles=["agent"])
+        assert rules.role_change_refusal(_granter("administrator"), old_roles=["agent"],
+                                         new_roles=["agent", kind]) is None
+
+
+def test_a_token_acts_with_a_kind_its_creator_holds():
+    assert rules.token_role_refusal(_granter("supervisor"), "supervisor") is None
+    assert rules.token_role_refusal(_granter("supervisor"), "agent")
+    assert rules.token_role_refusal(_granter("supervisor"), "administrator")
+
+
+def test_supervision_within_own_scope():
+    """Issue 8: nobody hands a supervisor (itself included) more than it sees itself."""
+    mine = frozenset({1, 2, 3})
+    ok = dict(user_scope=mine, own_groups=[7], queue_scope=frozenset({9}))
+    assert rules.supervision_refusal(**ok, users=[2, 3], groups=[7], queues=[9]) is None
+    assert rules.supervision_refusal(**ok, users=[4], groups=[], queues=[])
+    assert rules.supervision_refusal(**ok, users=[], groups=[8], queues=[])
+    assert rules.supervision_refusal(**ok, users=[], groups=[], queues=[10])
+    assert rules.supervision_refusal(user_scope=None, own_groups=[], queue_scope=None,
+                                     users=[4], groups=[8], queues=[10]) is None
 
 
 def test_non_administrator_cannot_change_an_administrator():

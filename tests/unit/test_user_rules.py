@@ -14,7 +14,8 @@ def codes(errors) -> set[str]:
 class TestAgentPin:
     """FCC-5: digits only, at least 5, no run of consecutive digits, not one repeated digit."""
 
-    @pytest.mark.parametrize("pin", ["12345", "54321", "34567", "98765", "0123456789", "23456"])
+    @pytest.mark.parametrize("pin", ["12345", "54321", "34567", "98765", "0123456789", "23456",
+                                     "67890", "90123", "32109", "89012", "10987"])
     def test_fcc5_sequential_runs_refused(self, pin):
         assert codes(rules.check_pin(pin)) == {"pin_sequential"}
 
@@ -30,7 +31,8 @@ class TestAgentPin:
     def test_fcc5_digits_only(self, pin):
         assert codes(rules.check_pin(pin)) == {"pin_not_digits"}
 
-    @pytest.mark.parametrize("pin", ["12346", "13579", "48213", "11112", "21234", "54320"])
+    @pytest.mark.parametrize("pin", ["12346", "13579", "48213", "11112", "21234", "54320",
+                                     "67891", "90124"])
     def test_fcc5_good_pins_pass(self, pin):
         assert rules.check_pin(pin) == []
 
@@ -92,7 +94,8 @@ class TestRolesAndExtension:
     def test_fcc20_roles_non_empty_subset(self):
         assert codes(rules.check_roles([])) == {"roles_empty"}
         assert rules.check_roles(["administrator", "supervisor", "agent"]) == []
-        assert rules.canonical_roles(["agent", "administrator", "agent"]) == "administrator,agent"
+        assert rules.canonical_roles(["agent", "administrator", "agent"]) == ("administrator",
+                                                                              "agent")
 
     @pytest.mark.parametrize("ext,code", [("12", "extension_too_short"),
                                           ("10a", "extension_not_digits"),
@@ -139,3 +142,37 @@ class TestNumbersAndLists:
         assert rules.call_permission("+48221234567", black, white) == (True, "not_listed", None)
         # a number on both lists may be called
         assert rules.call_permission("+48221234567", ["+48221234567"], ["+48221234567"])[0]
+
+
+class TestPlanOfARow:
+    """The whole form for one row, as the write path applies it to every row of a batch."""
+
+    def test_a_name_and_an_email_are_enough_and_defaults_come_from_the_tenant(self):
+        plan = rules.plan_user({"full_name": "Ann", "email": "Ann@Example.com"}, None,
+                               region="PL", default_language="de")
+        assert not plan.errors
+        assert plan.columns["login"] == plan.columns["email"] == "ann@example.com"
+        assert plan.columns["language"] == "de" and plan.roles == ("agent",)
+        assert plan.roles_changed and plan.did is rules.KEEP
+
+    def test_errors_of_every_field_at_once(self):
+        plan = rules.plan_user({"full_name": "X", "login": "xy", "agent_pin": "67890",
+                                "extension": "1", "ms_teams": True, "mobile": "12"},
+                               None, region="PL", default_language="en")
+        assert codes(plan.errors) == {"pin_sequential", "extension_too_short",
+                                      "teams_identity_required", "invalid_number"}
+        assert plan.columns == {}
+
+    def test_a_role_change_raising_the_minimum_asks_for_a_new_password(self):
+        current = {"password_policy_len": 8, "extension": None, "sip_ha1": None,
+                   "requires_daily_login": False, "pin_digest": None}
+        plan = rules.plan_user({"roles": ["administrator"]}, current, roles_before=["agent"],
+                               region="PL", default_language="en")
+        assert plan.columns == {"password_must_change": True} and plan.roles_changed
+
+    def test_a_new_extension_without_a_new_sip_password_is_refused(self):
+        current = {"extension": "100", "sip_ha1": "digest", "requires_daily_login": False,
+                   "pin_digest": None}
+        plan = rules.plan_user({"extension": "101"}, current, roles_before=["agent"],
+                               region="PL", default_language="en")
+        assert codes(plan.errors) == {"sip_password_required"}

@@ -292,7 +292,7 @@ async def test_every_page_in_every_language_passes_axe_and_is_photographed(
     await client.post(f"{api}/projects", json={"name": "Retail"})
     await client.post(f"{api}/campaigns", json={"name": "Renewals"})
     await make_number(client, api)
-    key = re.search(r"/set-password/(\S+)", mailbox.to(agent["email"])[-1].get_body(
+    key = re.search(r"/set-password/(\S+)", (await mailbox.wait_for(agent["email"]))[-1].get_body(
         preferencelist=("plain",)).get_content()).group(1)
     uid = agent["id"]
     signed_in_pages = {

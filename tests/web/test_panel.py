@@ -115,7 +115,7 @@ async def test_create_with_name_and_email_sends_invitation_oki40(panel_as, mailb
     email = f"{unique('ola.')}@example.com"
     r = await pc.post("/users/new", {"full_name": "Ola Nowak", "email": email, "language": "pl"})
     assert r.status_code == 303 and re.match(r"/users/\d+/basic\?created=1", r.headers["location"])
-    (msg,) = mailbox.to(email)
+    (msg,) = await mailbox.wait_for(email)  # the outbox sends it after commit
     body = msg.get_body(preferencelist=("plain",)).get_content()
     key = re.search(r"/set-password/(\S+)", body).group(1)
     anon = PanelClient(pc.http._transport.app)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,9 +24,17 @@ class FieldError:
     field: str
     code: str
     message: str
+    # The index of the row of a batch (users.service.create_users/update_users) the error is about.
+    row: int | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "code": self.code, "message": self.message}
+        if self.row is not None:
+            out["row"] = self.row
+        return out
+
+    def at(self, row: int | None) -> FieldError:
+        return replace(self, row=row)
 
 
 @dataclass
@@ -40,6 +49,10 @@ class Problem(Exception):
     def __str__(self) -> str:  # pragma: no cover - debugging aid
         return f"{self.status} {self.title}: {self.detail} {self.errors}"
 
+    def without_rows(self) -> Problem:
+        """The same problem about a single resource: its errors lose their batch row index."""
+        return replace(self, errors=[e.at(None) for e in self.errors])
+
 
 def invalid(*errors: FieldError) -> Problem:
     """422 with every field error at once."""
@@ -52,6 +65,31 @@ def conflict(field_name: str, code: str, message: str) -> Problem:
 
 def not_found(what: str = "resource") -> Problem:
     return Problem(404, "Not found", f"No such {what}.", code="not_found")
+
+
+def found(obj, what: str):
+    """``obj`` itself, or 404 when the look-up found nothing (get-or-404)."""
+    if obj is None:
+        raise not_found(what)
+    return obj
+
+
+def already_member(field_name: str, message: str = "Already a member.") -> Problem:
+    """409 for adding to a group, queue or project something that is in it already."""
+    return Problem(409, "Conflict", message, [FieldError(field_name, "already_member", message)],
+                   code="already_member")
+
+
+def null_errors(values: dict[str, Any], not_null: Iterable[str]) -> list[FieldError]:
+    """A partial update may leave a field out, but not send null for one that needs a value."""
+    return [FieldError(key, "required", "This field cannot be null.")
+            for key in not_null if key in values and values[key] is None]
+
+
+def refuse_nulls(values: dict[str, Any], not_null: Iterable[str]) -> None:
+    errors = null_errors(values, not_null)
+    if errors:
+        raise invalid(*errors)
 
 
 def unauthorized(detail: str = "Missing or invalid credentials.") -> Problem:
@@ -85,16 +123,57 @@ class FieldErrors:
             raise invalid(*self.items)
 
 
+class RowErrors:
+    """Errors of a batch, each with its row index: those about the input itself (422) and
+    conflicts with what exists (409), raised together so one answer lists every row's errors."""
+
+    def __init__(self) -> None:
+        self.invalid: list[FieldError] = []
+        self.conflicts: list[FieldError] = []
+
+    def add(self, row: int, field_name: str, code: str, message: str, *,
+            conflict: bool = False) -> None:
+        (self.conflicts if conflict else self.invalid).append(
+            FieldError(field_name, code, message, row))
+
+    def extend(self, row: int, errors: Iterable[FieldError]) -> None:
+        self.invalid.extend(e.at(row) for e in errors)
+
+    def rows(self) -> set[int]:
+        return {e.row for e in self.invalid + self.conflicts if e.row is not None}
+
+    def __bool__(self) -> bool:
+        return bool(self.invalid or self.conflicts)
+
+    def problem(self) -> Problem:
+        errors = sorted(self.invalid + self.conflicts, key=lambda e: (e.row or 0))
+        codes = {e.code for e in errors}
+        if self.invalid:
+            return Problem(422, "Invalid input", "One or more fields are invalid.", errors,
+                           code=codes.pop() if len(codes) == 1 else "")
+        code = codes.pop() if len(codes) == 1 else "conflict"
+        detail = errors[0].message if len(errors) == 1 else "Some values conflict with existing data."
+        return Problem(409, "Conflict", detail, errors, code=code)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise self.problem()
+
+
 # Unique constraints whose violation is a user-facing conflict: name -> (field, code, message).
 # Domains register theirs at import time so a race lost at the database still answers 409.
-UNIQUE_CONFLICTS: dict[str, tuple[str, str, str]] = {}
+UNIQUE_CONFLICTS: dict[str, tuple[str, str, str, int]] = {}
 
 
-def register_unique(constraint: str, field_name: str, code: str, message: str) -> None:
-    UNIQUE_CONFLICTS[constraint] = (field_name, code, message)
+def register_unique(constraint: str, field_name: str, code: str, message: str,
+                    status: int = 409) -> None:
+    """``status`` 422 for a value refused as invalid rather than as a conflict (a password
+    another user holds must not be told apart from any other refused password)."""
+    UNIQUE_CONFLICTS[constraint] = (field_name, code, message, status)
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+_SQLITE_UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '(\w+)'")
 
 
 def problem_from_integrity_error(exc: IntegrityError) -> Problem:
@@ -102,6 +181,8 @@ def problem_from_integrity_error(exc: IntegrityError) -> Problem:
     name = getattr(orig, "constraint_name", None) or getattr(
         getattr(orig, "__cause__", None), "constraint_name", None
     )
+    if name is None and (match := _SQLITE_UNIQUE_INDEX.search(str(orig))):
+        name = match.group(1)
     if name is None:
         match = _SQLITE_UNIQUE.search(str(orig))
         if match:
@@ -109,7 +190,11 @@ def problem_from_integrity_error(exc: IntegrityError) -> Problem:
             table = cols[0].split(".")[0]
             name = f"uq_{table}_" + "_".join(c.split(".")[1] for c in cols)
     if name and name in UNIQUE_CONFLICTS:
-        return conflict(*UNIQUE_CONFLICTS[name])
+        field_name, code, message, status = UNIQUE_CONFLICTS[name]
+        if status == 422:
+            return Problem(422, "Invalid input", "One or more fields are invalid.",
+                           [FieldError(field_name, code, message)], code=code)
+        return conflict(field_name, code, message)
     return Problem(409, "Conflict", "The change conflicts with existing data.", code="conflict")
 
 

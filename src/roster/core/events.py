@@ -52,14 +52,18 @@ async def run_refusal_records(session: AsyncSession, sessionmaker) -> None:
                 log.exception("refusal record failed")
 
 
-# In-process domain signals: a domain announces what happened; others (SIP clean-up, webhooks)
-# subscribe and usually queue an after-commit effect. Keeps domains from importing each other.
+# In-process signals between domains that must not import each other (devices tell SIP that
+# registrations went stale or routes changed). Subscribed where the application is built
+# (roster.wiring), never at import; the rules of a write are steps of its service instead.
 Handler = Callable[..., Awaitable[None]]
 _subscribers: dict[str, list[Handler]] = {}
 
 
 def subscribe(name: str, handler: Handler) -> None:
-    _subscribers.setdefault(name, []).append(handler)
+    """Idempotent: building the application twice subscribes a handler once."""
+    handlers = _subscribers.setdefault(name, [])
+    if handler not in handlers:
+        handlers.append(handler)
 
 
 async def emit(session: AsyncSession, name: str, **payload) -> None:

@@ -19,7 +19,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-from roster.domains.tenants.rules import LANGUAGES
+from roster.core.i18n import LANGUAGES
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"

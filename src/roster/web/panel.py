@@ -24,10 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from roster.core import context
 from roster.core.errors import FieldError, Problem, problem_from_integrity_error, problem_from_validation
+from roster.core.i18n import LANGUAGES
 from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
 from roster.core.uow import TransactionalRoute
 from roster.domains.tenants.models import Tenant
-from roster.domains.tenants.rules import LANGUAGES
 from roster.web import i18n, session
 from roster.web.messages import N_, error_text, label, section
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
@@ -19,14 +19,10 @@ from roster.domains.access.models import (
 from roster.domains.groups.models import GroupMember
 from roster.domains.projects.models import ProjectMember
 from roster.domains.queues.models import Queue, QueueMember
-from roster.domains.users.models import User
+from roster.domains.users.models import User, UserRole
 from roster.domains.users.repository import scoped
 
 register_unique("uq_roles_tenant_id_name", "name", "role_exists", "This role exists already.")
-
-
-def _roles_contain(role: str):
-    return (literal(",") + User.roles + literal(",")).contains(f",{role},", autoescape=True)
 
 
 # --- custom roles ---------------------------------------------------------------------------
@@ -219,8 +215,9 @@ async def clear_call_extensions(db: AsyncSession, user_id: int) -> None:
 
 # --- administrators (last-administrator protection) -----------------------------------------
 
-async def other_active_admins(db: AsyncSession, tenant_id: int, exclude_user_id: int) -> int:
-    stmt = select(func.count()).where(
-        User.tenant_id == tenant_id, User.id != exclude_user_id, User.active.is_(True),
-        _roles_contain("administrator"))
+async def active_administrators(db: AsyncSession, tenant_id: int) -> int:
+    stmt = (select(func.count()).select_from(UserRole)
+            .join(User, User.id == UserRole.user_id)
+            .where(UserRole.tenant_id == tenant_id, UserRole.role == "administrator",
+                   User.active.is_(True)))
     return (await db.execute(stmt)).scalar_one()

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from roster.core.errors import not_found
+from roster.core.errors import found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import MAX_ID, Id
@@ -33,10 +33,7 @@ router = make_tenant_router("", ["access"])
 
 
 async def _role(db, actor: Actor, role_id: int):
-    role = await repo.get_role(db, actor.tenant_id, role_id)
-    if role is None:
-        raise not_found("role")
-    return role
+    return found(await repo.get_role(db, actor.tenant_id, role_id), "role")
 
 
 def _role_out(role, holders: int | None = None) -> RoleOut:

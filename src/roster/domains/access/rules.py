@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from roster.core.errors import FieldError
 from roster.core.permissions import ALL_PERMISSIONS, PLATFORM_ONLY
+from roster.domains.users.rules import ROLES
 
 # Account kinds (FCC-20): what a user's ``roles`` field holds and what a session acts as.
-ACCOUNT_KINDS = ("administrator", "supervisor", "agent", "pbx_user", "uc_user")
+ACCOUNT_KINDS = ROLES
 # The order a sign-in picks the first active role in: the most capable kind first.
 SIGN_IN_ORDER = ("administrator", "supervisor", "agent", "uc_user")
 # OKI-10: the built-in "Operator" role, granted like a custom role on top of an account kind.
@@ -104,23 +105,59 @@ class Granter:
     permissions: frozenset[str]
 
 
+# Kinds that manage others: only an acting administrator gives or takes them, so nobody below
+# widens the circle of those who manage people (a supervisor cannot make a supervisor).
+ADMINISTRATOR_ONLY_KINDS = ("administrator", "supervisor")
+
+
+def _kind_refusal(granter: Granter, kind: str) -> str | None:
+    if kind not in granter.roles:
+        return f"You cannot grant or remove the role {kind}, which you do not hold."
+    if missing_permissions(granter.permissions, DEFAULTS[kind]):
+        return f"The role {kind} carries permissions you do not hold."
+    return None
+
+
 def role_change_refusal(granter: Granter, *, old_roles: Iterable[str], new_roles: Iterable[str]
                         ) -> str | None:
     """Why ``granter`` may not change a user's account kinds from old to new, or None.
 
-    Only an acting administrator makes (or unmakes) an administrator; anyone else grants or
-    removes only kinds they hold, and none whose defaults exceed what they may do.
+    Only an acting administrator makes (or unmakes) an administrator or a supervisor; anyone
+    else grants or removes only kinds they hold, and none whose defaults exceed what they may do.
     """
     if granter.is_operator or granter.active_role == "administrator":
         return None  # FCC-21: an acting administrator holds every kind's powers
     changed = set(old_roles) ^ set(new_roles)
     for kind in sorted(changed):
-        if kind == "administrator" and granter.active_role != "administrator":
-            return "Only an administrator can make or unmake an administrator."
-        if kind not in granter.roles:
-            return f"You cannot grant or remove the role {kind}, which you do not hold."
-        if missing_permissions(granter.permissions, DEFAULTS[kind]):
-            return f"The role {kind} carries permissions you do not hold."
+        if kind in ADMINISTRATOR_ONLY_KINDS:
+            article = "an" if kind[0] in "aeiou" else "a"
+            return f"Only an administrator can make or unmake {article} {kind}."
+        reason = _kind_refusal(granter, kind)
+        if reason:
+            return reason
+    return None
+
+
+def token_role_refusal(granter: Granter, role: str) -> str | None:
+    """Why ``granter`` may not create an API token acting with account kind ``role``: only a
+    kind it holds, as an administrator only when acting as one, never beyond its permissions."""
+    if role == "administrator" and granter.active_role != "administrator":
+        return "Only an administrator can create a token acting as an administrator."
+    return _kind_refusal(granter, role)
+
+
+def supervision_refusal(*, user_scope: frozenset[int] | None, own_groups: Iterable[int],
+                        queue_scope: frozenset[int] | None, users: Iterable[int],
+                        groups: Iterable[int], queues: Iterable[int]) -> str | None:
+    """Why a principal may not assign these users, groups, queues and campaigns to a
+    supervisor (itself included): nobody hands out more than it sees and manages itself, so a
+    supervisor cannot widen its own scope (FCC-22, DAK-10). None: allowed."""
+    if user_scope is not None and set(users) - user_scope:
+        return "You cannot assign users outside your own scope."
+    if user_scope is not None and set(groups) - set(own_groups):
+        return "You cannot assign groups you do not supervise yourself."
+    if queue_scope is not None and set(queues) - queue_scope:
+        return "You cannot assign queues or campaigns outside your own scope."
     return None
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core import audit, events
-from roster.core.errors import FieldError, Problem, conflict, forbidden, invalid, not_found
+from roster.core import audit
+from roster.core.errors import FieldError, conflict, found, invalid, refuse_nulls
 from roster.core.permissions import Actor, Principal
+from roster.domains.access import policies, rules
 from roster.domains.access import repository as repo
-from roster.domains.access import rules
 from roster.domains.access.models import (
     CallVisibility,
     PermissionOverride,
@@ -138,70 +138,6 @@ async def _resolve_api_role(db: AsyncSession, *, user: User, role: str) -> Resol
     return None
 
 
-def granter(actor: Actor) -> rules.Granter:
-    p = actor.principal
-    return rules.Granter(is_operator=p.is_operator, active_role=p.active_role,
-                         roles=frozenset(p.roles), permissions=p.permissions)
-
-
-def _refuse_escalation(actor: Actor, wanted) -> None:
-    if actor.principal.is_operator:
-        return
-    missing = rules.missing_permissions(actor.principal.permissions, wanted)
-    if missing:
-        raise Problem(403, "Forbidden",
-                      f"You cannot grant permissions you do not hold: {', '.join(missing)}.",
-                      code="escalation")
-
-
-# --- users: escalation on the user form, last administrator, effective access -------------
-
-async def _on_user_authorizing(db: AsyncSession, *, actor: Actor, user: User, values: dict,
-                               action: str) -> None:
-    """No escalation through the user form: roles are granted only by who holds them (FCC-21)."""
-    g = granter(actor)
-    if action != "create":
-        reason = rules.target_refusal(g, target_roles=user.role_list)
-        if reason:
-            raise Problem(403, "Forbidden", reason, code="escalation")
-    if values.get("roles") is not None or action == "create":
-        new = values.get("roles") or ["agent"]
-        old = [] if action == "create" else user.role_list
-        reason = rules.role_change_refusal(g, old_roles=old, new_roles=new)
-        if reason:
-            raise Problem(403, "Forbidden", reason, code="escalation")
-
-
-def _active_admin(active: bool, roles: str) -> bool:
-    return bool(active) and "administrator" in (roles or "").split(",")
-
-
-def _last_admin() -> Problem:
-    return conflict("roles", "last_administrator",
-                    "The last active administrator of a tenant cannot be removed, demoted "
-                    "or deactivated.")
-
-
-async def _on_user_updated(db: AsyncSession, *, tenant, user: User, before: dict, **_) -> None:
-    was = _active_admin(before.get("active"), before.get("roles"))
-    still = _active_admin(user.active, user.roles)
-    if was and not still and rules.is_last_administrator(
-            was_admin=was, still_admin=still,
-            other_admins=await repo.other_active_admins(db, user.tenant_id, user.id)):
-        raise _last_admin()
-
-
-async def _on_user_deleting(db: AsyncSession, *, tenant, user: User, before: dict, **_) -> None:
-    if _active_admin(user.active, user.roles) and await repo.other_active_admins(
-            db, user.tenant_id, user.id) == 0:
-        raise _last_admin()
-
-
-events.subscribe("user.authorizing", _on_user_authorizing)
-events.subscribe("user.updated", _on_user_updated)
-events.subscribe("user.deleting", _on_user_deleting)
-
-
 async def effective_access(db: AsyncSession, *, user: User) -> dict:
     """Every account kind the user holds, resolved: permissions and data scope."""
     by_role = []
@@ -245,7 +181,7 @@ async def create_role(db: AsyncSession, *, actor: Actor, data: RoleCreate) -> Ro
     if data.name in rules.BUILTIN_ROLES:
         raise conflict("name", "role_exists", "A built-in role has this name.")
     _check_role_perms(data.permissions)
-    _refuse_escalation(actor, data.permissions)
+    policies.no_grant_beyond_held(actor, data.permissions)
     if await repo.role_by_name(db, actor.tenant_id, data.name) is not None:
         raise conflict("name", "role_exists", "This role exists already.")
     role = Role(tenant_id=actor.tenant_id, name=data.name, description=data.description,
@@ -257,9 +193,8 @@ async def create_role(db: AsyncSession, *, actor: Actor, data: RoleCreate) -> Ro
 
 async def update_role(db: AsyncSession, *, actor: Actor, role: Role, data: RoleUpdate) -> Role:
     values = data.model_dump(exclude_unset=True)
+    refuse_nulls(values, ("name",))
     if "name" in values:
-        if values["name"] is None:
-            raise invalid(FieldError("name", "required", "This field cannot be null."))
         if values["name"] in rules.BUILTIN_ROLES:
             raise conflict("name", "role_exists", "A built-in role has this name.")
         other = await repo.role_by_name(db, role.tenant_id, values["name"])
@@ -269,7 +204,7 @@ async def update_role(db: AsyncSession, *, actor: Actor, role: Role, data: RoleU
         perms = values["permissions"] or []
         _check_role_perms(perms)
         # Adding and removing both count: nobody reshapes a role beyond what they hold.
-        _refuse_escalation(actor, set(perms) ^ set(role.permissions or []))
+        policies.no_grant_beyond_held(actor, set(perms) ^ set(role.permissions or []))
         values["permissions"] = sorted(set(perms))
     for key, value in values.items():
         setattr(role, key, value)
@@ -278,7 +213,7 @@ async def update_role(db: AsyncSession, *, actor: Actor, role: Role, data: RoleU
 
 
 async def delete_role(db: AsyncSession, *, actor: Actor, role: Role) -> None:
-    _refuse_escalation(actor, role.permissions or [])
+    policies.no_grant_beyond_held(actor, role.permissions or [])
     await db.delete(role)
     await db.flush()
 
@@ -306,9 +241,9 @@ async def grant_role(db: AsyncSession, *, actor: Actor, user: User, role: str | 
                                                           project_id) is None:
         raise invalid(FieldError("project_id", "unknown_project",
                                  "No such project in this tenant."))
-    _refuse_escalation(actor, perms)
-    if rules.target_refusal(granter(actor), target_roles=user.role_list):
-        raise forbidden()
+    policies.no_grant_beyond_held(actor, perms)
+    policies.only_administrators_change_administrators(actor, user.role_list)
+    policies.no_project_grant_beyond_scope(actor, project_id)
     if await repo.grant_exists(db, user_id=user.id, role_id=role_id, builtin=role,
                                project_id=project_id):
         raise conflict("role", "already_granted", "The user already has this role here.")
@@ -320,11 +255,9 @@ async def grant_role(db: AsyncSession, *, actor: Actor, user: User, role: str | 
 
 
 async def revoke_grant(db: AsyncSession, *, actor: Actor, user: User, grant_id: int) -> None:
-    grant = await repo.grant(db, user.id, grant_id)
-    if grant is None:
-        raise not_found("grant")
+    grant = found(await repo.grant(db, user.id, grant_id), "grant")
     role = await repo.get_role(db, user.tenant_id, grant.role_id) if grant.role_id else None
-    _refuse_escalation(actor, _role_perms(grant, role))
+    policies.no_grant_beyond_held(actor, _role_perms(grant, role))
     await db.delete(grant)
     await db.flush()
 
@@ -346,9 +279,8 @@ async def set_overrides(db: AsyncSession, *, actor: Actor, user: User, grant: li
         raise invalid(*errors)
     old_grants, old_revokes = await repo.overrides_of(db, user.id)
     changed = (set(grant) ^ old_grants) | (set(revoke) ^ old_revokes)
-    _refuse_escalation(actor, changed)
-    if rules.target_refusal(granter(actor), target_roles=user.role_list):
-        raise forbidden()
+    policies.no_grant_beyond_held(actor, changed)
+    policies.only_administrators_change_administrators(actor, user.role_list)
     await repo.clear_overrides(db, user.id)
     for perm in sorted(set(grant)):
         db.add(PermissionOverride(user_id=user.id, tenant_id=user.tenant_id, permission=perm,
@@ -373,6 +305,8 @@ async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_id
     if "supervisor" not in user.role_list:
         errors.append(FieldError("user_id", "not_supervisor", "The user is not a supervisor."))
     known = await repo.users_in_tenant(db, user.tenant_id, set(user_ids))
+    if actor.principal.user_scope is not None:
+        known &= actor.principal.user_scope  # beyond the actor's scope is as good as unknown
     for uid in sorted(set(user_ids) - known):
         errors.append(FieldError("users", "unknown_user", f"No such user: {uid}."))
     for gid in sorted(set(group_ids)):
@@ -385,8 +319,10 @@ async def set_supervision(db: AsyncSession, *, actor: Actor, user: User, user_id
             errors.append(FieldError(field, f"unknown_{kind}", f"No such {kind}: {qid}."))
     if errors:
         raise invalid(*errors)
-    if rules.target_refusal(granter(actor), target_roles=user.role_list):
-        raise forbidden()
+    policies.only_administrators_change_administrators(actor, user.role_list)
+    await policies.supervision_within_own_scope(
+        db, actor, users=user_ids, groups=group_ids,
+        queues=set(queue_ids) | set(campaign_ids))
     await repo.clear_assignments(db, user.id)
     for uid in sorted(set(user_ids)):
         db.add(SupervisorAssignment(tenant_id=user.tenant_id, supervisor_id=user.id, user_id=uid))
@@ -409,8 +345,7 @@ async def set_call_visibility(db: AsyncSession, *, actor: Actor, user: User,
                    for e in user_rules.check_extension(ext)]
     if errors:
         raise invalid(*errors)
-    if rules.target_refusal(granter(actor), target_roles=user.role_list):
-        raise forbidden()
+    policies.only_administrators_change_administrators(actor, user.role_list)
     await repo.clear_call_extensions(db, user.id)
     for ext in sorted(set(extensions)):
         db.add(CallVisibility(user_id=user.id, extension=ext, tenant_id=user.tenant_id))

@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
 from roster.core import audit, clock, context, events, lockout
 from roster.core.errors import FieldError, Problem, conflict, invalid, not_found, unauthorized
 from roster.core.permissions import ALL_PERMISSIONS, Actor, Principal
+from roster.core.queries import insert_ignore, one_of
 from roster.core.secrets import fingerprint, new_token, token_digest, verify_password
+from roster.domains.access import policies
 from roster.domains.access import repository as access_repo
 from roster.domains.access import rules as access_rules
 from roster.domains.auth import rules
@@ -118,13 +119,17 @@ def _bad_credentials() -> Problem:
 
 
 def lock_subject(tenant_slug: str, login_name: str) -> str:
-    """What failures are counted against: the tenant and login as typed, known or not."""
-    return fingerprint("login", f"{tenant_slug.lower()}\x00{login_name}")
+    """What failures are counted against: the tenant and login as typed, known or not, in
+    lower case (logins are one whatever their case, so is their lock)."""
+    return fingerprint("login", f"{tenant_slug.lower()}\x00{login_name.lower()}")
 
 
-async def _address_window(db: AsyncSession, address: str) -> rules.AddressWindow | None:
-    row = await db.get(AddressFailures, address)
-    return None if row is None else rules.AddressWindow(_aware(row.window_start), row.count)
+def _window(row: AddressFailures | None) -> lockout.Window | None:
+    return None if row is None else lockout.Window(_aware(row.window_start), row.count)
+
+
+async def _address_window(db: AsyncSession, address: str) -> lockout.Window | None:
+    return _window(await db.get(AddressFailures, address))
 
 
 async def login(db: AsyncSession, *, tenant_slug: str, login_name: str, password: str,
@@ -140,8 +145,8 @@ async def login(db: AsyncSession, *, tenant_slug: str, login_name: str, password
     tenant = await tenants_repo.get_by_slug(db, tenant_slug)
     user = None
     if tenant is not None and tenant.active:
-        user = (await db.execute(select(User).where(User.tenant_id == tenant.id,
-                                                    User.login == login_name))).scalar()
+        user = (await db.execute(select(User).where(
+            User.tenant_id == tenant.id, func.lower(User.login) == login_name.lower()))).scalar()
     tenant_id = tenant.id if tenant is not None else None
     user_id = user.id if user is not None else None  # read before any rollback expires ``user``
     subject = lock_subject(tenant_slug, login_name)
@@ -182,21 +187,38 @@ async def seconds_locked(db: AsyncSession, *, subject: str, now: datetime) -> in
     return lockout.seconds_locked(_lock_state(await db.get(LoginLock, subject)), now)
 
 
+@dataclass(frozen=True)
+class Counted:
+    counted: bool                   # False: the subject was locked already, nothing counted
+    locked_until: datetime | None   # set when this failure locked the subject
+
+
+async def _locked_row(db: AsyncSession, model, key: str, defaults: dict):
+    """The counter row of ``key``, created if missing and locked until commit: concurrent
+    failures wait for each other and add up (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE
+    serialises the whole transaction)."""
+    pk = model.__table__.primary_key.columns.values()[0]
+    await insert_ignore(db, model, {pk.key: key, **defaults})
+    return (await db.execute(select(model).where(pk == key).with_for_update()
+                             .execution_options(populate_existing=True))).scalar_one()
+
+
 async def count_failure(db: AsyncSession, *, subject: str, tenant_id: int | None,
-                        now: datetime) -> datetime | None:
-    """One more failure for a lock-out subject; the end of the lock when this one locked it.
-    Flushes only: it runs inside a refusal record (events.record_even_if_refused)."""
+                        now: datetime) -> Counted:
+    """One more failure for a lock-out subject, counted atomically. A failure while the subject
+    is locked is not counted. Flushes only: it runs inside a refusal record
+    (events.record_even_if_refused)."""
     settings = get_settings()
-    lock = await db.get(LoginLock, subject, with_for_update=True)
-    state = lockout.after_failure(_lock_state(lock), now, attempts=settings.lockout_attempts,
+    lock = await _locked_row(db, LoginLock, subject,
+                             {"tenant_id": tenant_id, "failures": 0, "locked_until": None})
+    before = _lock_state(lock)
+    if lockout.locked_now(before, now):
+        return Counted(False, None)
+    state = lockout.after_failure(before, now, attempts=settings.lockout_attempts,
                                   seconds=settings.lockout_seconds)
-    if lock is None:
-        db.add(LoginLock(subject=subject, tenant_id=tenant_id, failures=state.failures,
-                         locked_until=state.locked_until))
-    else:
-        lock.failures, lock.locked_until = state.failures, state.locked_until
+    lock.failures, lock.locked_until = state.failures, state.locked_until
     await db.flush()
-    return state.locked_until if lockout.seconds_locked(state, now) else None
+    return Counted(True, state.locked_until if lockout.locked_now(state, now) else None)
 
 
 async def _bookkeep(s: AsyncSession, *, tenant_id: int | None, user_id: int | None,
@@ -208,30 +230,22 @@ async def _bookkeep(s: AsyncSession, *, tenant_id: int | None, user_id: int | No
     nothing), yet lock-out needs the failures to stay: so this runs through
     ``events.record_even_if_refused``, in a transaction of its own, after that rollback.
     """
-    try:
-        newly_locked = None
-        if count:
-            row = await s.get(AddressFailures, address, with_for_update=True)
-            prev = (None if row is None
-                    else rules.AddressWindow(_aware(row.window_start), row.count))
-            window = rules.address_after_failure(prev, now)
-            if row is None:
-                s.add(AddressFailures(address=address, window_start=window.window_start,
-                                      count=window.count))
-            else:
-                row.window_start, row.count = window.window_start, window.count
-            newly_locked = await count_failure(s, subject=subject, tenant_id=tenant_id, now=now)
-        entity, entity_id = ("user", user_id) if user_id is not None else ("login",
-                                                                           login_name[:60])
-        await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,
-                           tenant_id=tenant_id, after={"reason": reason, "address": address})
-        if newly_locked is not None:
-            await audit.record(s, action="locked", entity=entity, entity_id=entity_id,
-                               tenant_id=tenant_id,
-                               after={"until": newly_locked.isoformat(), "address": address})
-    except IntegrityError:
-        # A concurrent failure created the same counter row first; its count stands.
-        await s.rollback()
+    newly_locked = None
+    if count:
+        row = await _locked_row(s, AddressFailures, address, {"window_start": now, "count": 0})
+        window = rules.address_after_failure(_window(row), now)
+        row.window_start, row.count = window.start, window.count
+        counted = await count_failure(s, subject=subject, tenant_id=tenant_id, now=now)
+        if not counted.counted:
+            reason = "locked"  # locked by a concurrent failure meanwhile: refused, not counted
+        newly_locked = counted.locked_until
+    entity, entity_id = ("user", user_id) if user_id is not None else ("login", login_name[:60])
+    await audit.record(s, action="login_failed", entity=entity, entity_id=entity_id,
+                       tenant_id=tenant_id, after={"reason": reason, "address": address})
+    if newly_locked is not None:
+        await audit.record(s, action="locked", entity=entity, entity_id=entity_id,
+                           tenant_id=tenant_id,
+                           after={"until": newly_locked.isoformat(), "address": address})
 
 
 async def switch_role(db: AsyncSession, *, principal: Principal, role: str) -> Issued:
@@ -257,10 +271,15 @@ async def revoke_token(db: AsyncSession, token_id: int | None) -> None:
                      .values(revoked_at=clock.now()))
 
 
-async def revoke_user_tokens(db: AsyncSession, *, user_id: int, kinds: tuple[str, ...] = (
-        "session",)) -> int:
+async def revoke_user_tokens(db: AsyncSession, *, user_id: int | None = None,
+                             user_ids: list[int] = (), kinds: tuple[str, ...] = ("session",)
+                             ) -> int:
+    """End the tokens of one user or of many, in one statement."""
+    ids = [user_id] if user_id is not None else list(user_ids)
+    if not ids:
+        return 0
     result = await db.execute(
-        update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.kind.in_(kinds),
+        update(AuthToken).where(one_of(db, AuthToken.user_id, ids), AuthToken.kind.in_(kinds),
                                 AuthToken.revoked_at.is_(None))
         .values(revoked_at=clock.now()))
     return result.rowcount or 0
@@ -286,11 +305,7 @@ async def logout_all(db: AsyncSession, *, principal: Principal) -> int:
 
 async def revoke_sessions(db: AsyncSession, *, actor: Actor, user: User) -> int:
     """An administrator signs a user out of every session."""
-    from roster.domains.access.service import granter
-
-    if access_rules.target_refusal(granter(actor), target_roles=user.role_list):
-        raise Problem(403, "Forbidden", "Only an administrator can change an administrator.",
-                      code="escalation")
+    policies.only_administrators_change_administrators(actor, user.role_list)
     n = await revoke_user_tokens(db, user_id=user.id)
     await audit.record(db, action="sessions_revoked", entity="user", entity_id=user.id,
                        tenant_id=user.tenant_id, after={"sessions": n})
@@ -324,19 +339,12 @@ async def create_api_token(db: AsyncSession, *, actor: Actor, name: str, role: s
         raise invalid(FieldError("role", "user_required",
                                  "API tokens act for a user: create them signed in as one."))
     if role in access_rules.ACCOUNT_KINDS:
-        reason = access_rules.role_change_refusal(
-            access_rules.Granter(False, p.active_role, frozenset(p.roles), p.permissions),
-            old_roles=[], new_roles=[role])
-        if reason:
-            raise Problem(403, "Forbidden", reason, code="escalation")
+        policies.no_token_beyond_held(actor, role)
     elif role.startswith("role:") and role[5:].isdigit():
         custom = await access_repo.get_role(db, actor.tenant_id, int(role[5:]))
         if custom is None:
             raise invalid(FieldError("role", "unknown_role", "No such role in this tenant."))
-        missing = access_rules.missing_permissions(p.permissions, custom.permissions or [])
-        if missing:
-            raise Problem(403, "Forbidden", "The role carries permissions you do not hold.",
-                          code="escalation")
+        policies.no_grant_beyond_held(actor, custom.permissions or [])
     else:
         raise invalid(FieldError("role", "invalid_choice",
                                  "An account kind you hold, or role:<id> of a custom role."))
@@ -371,27 +379,30 @@ async def revoke_api_token(db: AsyncSession, *, actor: Actor, token_id: int) -> 
         await db.flush()
 
 
-# --- reactions to changes elsewhere ----------------------------------------------------------
+# --- steps of user and tenant writes (handed to those services in roster.wiring) ---------------
 
-async def _on_user_updated(db: AsyncSession, *, tenant, user: User, before: dict, **_) -> None:
-    if before.get("active") and not user.active:
-        # FCC-6: a deactivated user signs out everywhere, integrations included.
-        await revoke_user_tokens(db, user_id=user.id, kinds=("session", "api"))
-    elif before.get("panel_access") and not user.panel_access:
-        await revoke_user_tokens(db, user_id=user.id)  # FCC-8
-    elif before.get("password_hash") and before.get("password_hash") != user.password_hash:
-        await revoke_user_tokens(db, user_id=user.id)  # a new password ends old sessions
-    if before.get("password_hash") != user.password_hash:
-        lock = await db.get(LoginLock, lock_subject(tenant.slug, user.login))
-        if lock is not None:
-            await db.delete(lock)
+class EndSessionsOnAccessLoss:
+    """After users change: a deactivated user signs out everywhere, integrations included
+    (FCC-6); one losing panel access or given a new password loses its sessions (FCC-8); a new
+    password lifts the sign-in lock-out. One statement per kind of change for the whole batch."""
+
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        if batch.action != "update":
+            return
+        deactivated = [r.id for r in batch.rows if r.before["active"] and not r.after["active"]]
+        repassworded = [r for r in batch.rows if r.changed("password_hash")]
+        sessions = [r.id for r in batch.rows if r.id not in deactivated and (
+            (r.before["panel_access"] and not r.after["panel_access"])
+            or (r.before["password_hash"] and r.changed("password_hash")))]
+        await revoke_user_tokens(db, user_ids=deactivated, kinds=("session", "api"))
+        await revoke_user_tokens(db, user_ids=sessions)
+        subjects = [lock_subject(batch.tenant.slug, r.after["login"]) for r in repassworded]
+        if subjects:
+            await db.execute(delete(LoginLock).where(one_of(db, LoginLock.subject, subjects)))
 
 
-async def _on_tenant_deactivated(db: AsyncSession, *, tenant, **_) -> None:
+async def revoke_tenant_tokens(db: AsyncSession, *, tenant) -> None:
+    """A deactivated tenant's sessions and tokens all end."""
     await db.execute(update(AuthToken).where(AuthToken.tenant_id == tenant.id,
                                              AuthToken.revoked_at.is_(None))
                      .values(revoked_at=clock.now()))
-
-
-events.subscribe("user.updated", _on_user_updated)
-events.subscribe("tenant.deactivated", _on_tenant_deactivated)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
+from roster.core.queries import one_of
 from roster.domains.devices.models import Device, TenantIce, UserNat
 
 register_unique("uq_devices_user_id_kind_target", "target", "device_exists",
@@ -25,6 +28,18 @@ async def get(db: AsyncSession, user_id: int, device_id: int) -> Device | None:
 
 async def count(db: AsyncSession, user_id: int) -> int:
     return (await db.execute(select(func.count()).where(Device.user_id == user_id))).scalar_one()
+
+
+async def users_with_devices(db: AsyncSession, user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    stmt = select(Device.user_id).where(one_of(db, Device.user_id, user_ids)).distinct()
+    return {u for (u,) in await db.execute(stmt)}
+
+
+async def insert_many(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await db.execute(insert(Device), rows)
 
 
 async def nat(db: AsyncSession, user_id: int) -> UserNat | None:

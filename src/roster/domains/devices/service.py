@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
-from roster.core import events, secrets
-from roster.core.errors import FieldErrors, Problem, conflict, not_found
+from roster.core import clock, events, secrets
+from roster.core.errors import FieldErrors, Problem, conflict, found, not_found, null_errors
 from roster.domains.devices import repository as repo
 from roster.domains.devices import rules
 from roster.domains.devices.models import Device, TenantIce, UserNat
@@ -129,9 +129,7 @@ async def update_device(db: AsyncSession, *, tenant: Tenant, user: User, device:
     """Change a device's place in the chain, its number or whether it rings."""
     values = data.model_dump(exclude_unset=True)
     errors = FieldErrors()
-    for key in ("ring_after_s", "position", "enabled"):
-        if key in values and values[key] is None:
-            errors.add(key, "required", "This field cannot be null.")
+    errors.extend(null_errors(values, ("ring_after_s", "position", "enabled")))
     mac = _check_line_extras(errors, kind=device.kind, sip_password=values.get("sip_password"),
                              mac=values.get("mac"))
     if values.get("sip_password") is not None and device.is_default:
@@ -181,10 +179,7 @@ async def delete_device(db: AsyncSession, *, tenant: Tenant, device: Device) -> 
 
 
 async def get_device(db: AsyncSession, *, user: User, device_id: int) -> Device:
-    device = await repo.get(db, user.id, device_id)
-    if device is None:
-        raise not_found("device")
-    return device
+    return found(await repo.get(db, user.id, device_id), "device")
 
 
 async def ring_plan(db: AsyncSession, *, tenant: Tenant, user: User) -> RingPlan:
@@ -194,48 +189,56 @@ async def ring_plan(db: AsyncSession, *, tenant: Tenant, user: User) -> RingPlan
     return RingPlan.model_validate({"user_id": user.id, "steps": steps})
 
 
-async def ensure_default_device(db: AsyncSession, *, tenant: Tenant, user: User) -> None:
-    """WEB-21: a user saved with an extension and no device gets its default device."""
-    if not user.extension or await repo.count(db, user.id):
-        return
-    db.add(Device(tenant_id=tenant.id, user_id=user.id,
-                  kind=rules.default_device_kind(user.communication_means),
-                  target=None, ring_after_s=0, position=0, enabled=True, is_default=True,
-                  sip_username=user.extension))
-    await db.flush()
-
-
-async def follow_extension(db: AsyncSession, *, tenant: Tenant, user: User,
-                           old_extension: str | None) -> None:
+async def follow_extension(db: AsyncSession, *, tenant: Tenant, user_id: int,
+                           extension: str | None, old_extension: str | None) -> None:
     """DAK-20: line devices' user names follow the user's extension. Their own HA1 digests hold
     the old user name, so they are cleared (a new password is needed) and the registrations
     made with them are dropped after commit."""
-    if old_extension == user.extension:
+    if old_extension == extension:
         return
     stale: list[str] = []
-    for d in await repo.of_user(db, user.id):
+    for d in await repo.of_user(db, user_id):
         if d.kind not in rules.LINE_KINDS:
             continue
         stale += _own_aor(d, tenant)
         d.sip_username = rules.renamed_username(d.sip_username or old_extension, old_extension,
-                                                user.extension)
+                                                extension)
         d.sip_ha1 = d.sip_ha1b = None
     await db.flush()
     await events.emit(db, "sip.registrations_stale", aors=stale)
 
 
-async def _on_user_created(db: AsyncSession, *, tenant: Tenant, user: User, **_: object) -> None:
-    await ensure_default_device(db, tenant=tenant, user=user)
+class LineDevicesFollowExtension:
+    """After users change (DAK-20): the line devices of a user whose extension changed follow
+    it (see ``follow_extension``)."""
+
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        if batch.action != "update":
+            return
+        for row in batch.rows:
+            if row.changed("extension"):
+                await follow_extension(db, tenant=batch.tenant, user_id=row.id,
+                                       extension=row.after["extension"],
+                                       old_extension=row.before["extension"])
 
 
-async def _on_user_updated(db: AsyncSession, *, tenant: Tenant, user: User, before: dict,
-                           **_: object) -> None:
-    await follow_extension(db, tenant=tenant, user=user, old_extension=before.get("extension"))
-    await ensure_default_device(db, tenant=tenant, user=user)
+class DefaultDevices:
+    """After users are written (WEB-21): each with an extension and no device gets its default
+    device (registering as the user's extension), for the whole batch in one look-up and one
+    insert."""
 
-
-events.subscribe("user.created", _on_user_created)
-events.subscribe("user.updated", _on_user_updated)
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        rows = [r for r in batch.rows if r.after.get("extension")]
+        if batch.action == "update":
+            have = await repo.users_with_devices(db, [r.id for r in rows])
+            rows = [r for r in rows if r.id not in have]
+        now = clock.now()
+        await repo.insert_many(db, [
+            {"tenant_id": batch.tenant.id, "user_id": r.id,
+             "kind": rules.default_device_kind(r.after.get("communication_means")),
+             "target": None, "ring_after_s": 0, "position": 0, "enabled": True,
+             "is_default": True, "sip_username": r.after["extension"], "created_at": now,
+             "updated_at": now} for r in rows])
 
 
 async def ring_targets(db: AsyncSession, *, tenant: Tenant, user: User,

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Response
 
-from roster.core.errors import FieldError, invalid, not_found
+from roster.core.errors import FieldError, found, invalid
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id, tenant_router
@@ -13,15 +13,13 @@ from roster.domains.groups import repository as repo
 from roster.domains.groups import service
 from roster.domains.groups.schemas import GroupCreate, GroupOut, GroupUpdate, MemberIn, MemberOut
 from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 router = tenant_router("/groups", ["groups"])
 
 
 async def _group(db, actor: Actor, group_id: Id):
-    group = await repo.get(db, actor.tenant_id, group_id)
-    if group is None:
-        raise not_found("group")
-    return group
+    return found(await repo.get(db, actor.tenant_id, group_id), "group")
 
 
 @router.post("", status_code=201, response_model=GroupOut)
@@ -84,5 +82,7 @@ async def add_member(group_id: Id, body: MemberIn, db: DB, response: Response,
 @router.delete("/{group_id}/members/{user_id}", status_code=204)
 async def remove_member(group_id: Id, user_id: Id, db: DB,
                         actor: Annotated[Actor, Requires("groups.manage")]) -> Response:
-    await service.remove_member(db, group=await _group(db, actor, group_id), user_id=user_id)
+    group = await _group(db, actor, group_id)
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)  # within its scope
+    await service.remove_member(db, group=group, user_id=user.id)
     return Response(status_code=204)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core.errors import FieldError, Problem, conflict, invalid, not_found
+from roster.core.catalogue import update_entry
+from roster.core.errors import already_member, conflict, found, invalid, null_errors
 from roster.domains.groups import repository as repo
 from roster.domains.groups import rules
 from roster.domains.groups.models import Group, GroupMember
@@ -28,22 +29,16 @@ async def create_group(db: AsyncSession, *, tenant_id: int, data: GroupCreate) -
 
 async def update_group(db: AsyncSession, *, group: Group, data: GroupUpdate) -> Group:
     values = data.model_dump(exclude_unset=True)
-    errors = []
-    for key in ("name", "color"):
-        if key in values and values[key] is None:
-            errors.append(FieldError(key, "required", "This field cannot be null."))
+    errors = null_errors(values, ("name", "color"))
     if values.get("color") is not None:
         errors += rules.check_color(values["color"])
         values["color"] = rules.canonical_color(values["color"])
     if errors:
         raise invalid(*errors)
-    name = values.get("name")
-    if name is not None and await repo.name_taken(db, group.tenant_id, name, group.id):
-        raise conflict("name", "group_exists", "This group exists already.")
-    for key, value in values.items():
-        setattr(group, key, value)
-    await db.flush()
-    return group
+    return await update_entry(
+        db, group, values, required=(),
+        name_taken=lambda name: repo.name_taken(db, group.tenant_id, name, group.id),
+        taken=("group_exists", "This group exists already."))
 
 
 async def delete_group(db: AsyncSession, *, group: Group) -> None:
@@ -54,16 +49,12 @@ async def delete_group(db: AsyncSession, *, group: Group) -> None:
 async def add_member(db: AsyncSession, *, group: Group, user: User) -> None:
     """Add a user to a group."""
     if await repo.member(db, group.id, user.id) is not None:
-        raise Problem(409, "Conflict", "The user is already a member.",
-                      [FieldError("user_id", "already_member", "The user is already a member.")],
-                      code="already_member")
+        raise already_member("user_id", "The user is already a member.")
     db.add(GroupMember(group_id=group.id, user_id=user.id, tenant_id=group.tenant_id))
     await db.flush()
 
 
 async def remove_member(db: AsyncSession, *, group: Group, user_id: int) -> None:
-    row = await repo.member(db, group.id, user_id)
-    if row is None:
-        raise not_found("member")
+    row = found(await repo.member(db, group.id, user_id), "member")
     await db.delete(row)
     await db.flush()

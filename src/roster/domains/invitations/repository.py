@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.domains.invitations.models import AccessKey
@@ -22,6 +24,12 @@ async def revoke_open(db: AsyncSession, *, user_id: int, now) -> None:
                      .values(revoked_at=now))
 
 
+async def insert_keys(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await db.execute(insert(AccessKey), rows)
+
+
 async def user_by_email(db: AsyncSession, tenant_id: int, email: str) -> User | None:
-    stmt = select(User).where(User.tenant_id == tenant_id, User.email == email.lower())
+    stmt = select(User).where(User.tenant_id == tenant_id,
+                              func.lower(User.email) == email.lower())
     return (await db.execute(stmt)).scalar()

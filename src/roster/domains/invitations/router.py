@@ -6,13 +6,12 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse
 
-from roster.core.errors import not_found
 from roster.core.permissions import Actor, Public, Requires
 from roster.core.routing import TENANT_PATH, Id, api_router
 from roster.core.uow import DB
 from roster.domains.invitations import service
 from roster.domains.invitations.schemas import Accepted, InvitationSent, PasswordSet, RecoveryIn
-from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 router = api_router("", ["invitations"])
 
@@ -53,8 +52,6 @@ async def password_recovery(body: RecoveryIn, request: Request, db: DB,
 async def resend_invitation(user_id: Id, db: DB,
                             actor: Annotated[Actor, Requires("users.create")]) -> InvitationSent:
     """Send the invitation again; the previous link stops working (OKI-40)."""
-    user = await users_repo.get(db, actor, user_id)
-    if user is None:
-        raise not_found("user")
-    key = await service.resend(db, actor=actor, user=user)
-    return InvitationSent(expires_at=key.expires_at.isoformat())
+    user = await users_service.get_user(db, actor=actor, user_id=user_id)
+    expires = await service.resend(db, actor=actor, user=user)
+    return InvitationSent(expires_at=expires.isoformat())

@@ -46,6 +46,8 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Якщо ні, просто проігноруйте цей лист.\n"),
     },
 }
+
+
 def compose(purpose: str, language: str, *, name: str, tenant: str, link: str,
             expires: datetime) -> tuple[str, str]:
     """Subject and body of the mail, in the user's language (English when unknown)."""

@@ -19,7 +19,9 @@ class Accepted(BaseModel):
 
 
 class InvitationSent(BaseModel):
-    status: str = "sent"
+    status: str = Field(default="queued", description="queued: the mail leaves through the "
+                        "outbox once the change is committed, retried while the mail server "
+                        "is unreachable")
     expires_at: str
 
 

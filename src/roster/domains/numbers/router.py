@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Response, status
 
-from roster.core.errors import not_found
+from roster.core.errors import found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id, tenant_router
@@ -38,9 +38,7 @@ async def list_numbers(db: DB, actor: Annotated[Actor, Requires("numbers.read")]
 @router.get("/{number_id}", response_model=NumberOut)
 async def get_number(number_id: Id, db: DB,
                      actor: Annotated[Actor, Requires("numbers.read")]) -> NumberOut:
-    row = await repo.get(db, actor.tenant_id, number_id)
-    if row is None:
-        raise not_found("number")
+    row = found(await repo.get(db, actor.tenant_id, number_id), "number")
     return _out(row)
 
 

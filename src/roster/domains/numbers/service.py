@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core.errors import Problem, conflict, invalid, not_found
+from roster.core.errors import Problem, conflict, found, invalid
 from roster.domains.numbers import repository as repo
 from roster.domains.numbers import rules
 from roster.domains.numbers.models import Number
@@ -28,9 +28,7 @@ async def add_number(db: AsyncSession, *, tenant: Tenant, number: str) -> Number
 
 async def remove_number(db: AsyncSession, *, tenant: Tenant, number_id: int) -> None:
     """Remove a number from the pool; only when no user has it."""
-    row = await repo.get(db, tenant.id, number_id)
-    if row is None:
-        raise not_found("number")
+    row = found(await repo.get(db, tenant.id, number_id), "number")
     errors = rules.check_removable(row.assigned_user_id)
     if errors:
         raise Problem(409, "Conflict", errors[0].message, errors, code=errors[0].code)

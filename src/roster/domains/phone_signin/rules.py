@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from roster.core.errors import FieldError
+from roster.core.i18n import LANGUAGES
 
 CODE_DIGITS = 6
-LANGUAGES = ("pl", "en", "de", "ru", "uk")
 _ADDRESS = re.compile(r"^(?:sips?:)?([A-Za-z0-9_.+-]{1,32})@([A-Za-z0-9.-]{1,253})$")
 
 PENDING, CALLING, VERIFIED, CLAIMED, FAILED, EXPIRED = (

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import Response
 
-from roster.core.errors import not_found
+from roster.core.errors import found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id
@@ -24,10 +24,7 @@ router = make_tenant_router("/projects", ["projects"])
 
 
 async def _project(db, actor: Actor, project_id: int):
-    project = await repo.get(db, actor.tenant_id, project_id)
-    if project is None:
-        raise not_found("project")
-    return project
+    return found(await repo.get(db, actor.tenant_id, project_id), "project")
 
 
 @router.post("", status_code=201, response_model=ProjectOut)
@@ -80,7 +77,7 @@ async def list_members(project_id: Id, db: DB,
 async def add_member(project_id: Id, body: ProjectMemberIn, db: DB,
                      actor: Annotated[Actor, Requires("projects.manage")]) -> ProjectMemberOut:
     project = await _project(db, actor, project_id)
-    await service.add_member(db, project=project, data=body)
+    await service.add_member(db, project=project, data=body, actor=actor)
     return ProjectMemberOut(kind=body.kind, id=body.id)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core import events
-from roster.core.errors import FieldError, Problem, conflict, invalid, not_found
+from roster.core.catalogue import update_entry
+from roster.core.errors import FieldError, Problem, already_member, conflict, found, invalid
+from roster.core.permissions import Actor
 from roster.domains.projects import repository as repo
 from roster.domains.projects import rules
 from roster.domains.projects.models import Project, ProjectMember
@@ -27,18 +28,13 @@ async def create_project(db: AsyncSession, *, tenant_id: int, data: ProjectCreat
 
 async def update_project(db: AsyncSession, *, project: Project, data: ProjectUpdate) -> Project:
     values = data.model_dump(exclude_unset=True)
-    if "name" in values:
-        if values["name"] is None:
-            raise invalid(FieldError("name", "required", "This field cannot be null."))
-        errors = rules.check_name(values["name"])
-        if errors:
-            raise invalid(*errors)
-        if await repo.name_taken(db, project.tenant_id, values["name"], project.id):
-            raise conflict("name", "project_exists", "This project exists already.")
-    for key, value in values.items():
-        setattr(project, key, value)
-    await db.flush()
-    return project
+    errors = rules.check_name(values["name"]) if values.get("name") is not None else []
+    if errors:
+        raise invalid(*errors)
+    return await update_entry(
+        db, project, values,
+        name_taken=lambda name: repo.name_taken(db, project.tenant_id, name, project.id),
+        taken=("project_exists", "This project exists already."))
 
 
 async def delete_project(db: AsyncSession, *, project: Project) -> None:
@@ -46,31 +42,39 @@ async def delete_project(db: AsyncSession, *, project: Project) -> None:
     await db.flush()
 
 
-async def add_member(db: AsyncSession, *, project: Project, data: ProjectMemberIn) -> None:
-    """A user, group, skill or number joins the project."""
+async def add_member(db: AsyncSession, *, project: Project, data: ProjectMemberIn,
+                     actor: Actor | None = None) -> None:
+    """A user, group, skill or number joins the project. Its people become visible to those
+    holding a role within the project (OKI-11), so a principal that does not see the whole
+    tenant adds only users it sees itself, and no groups."""
+    scope = actor.principal.user_scope if actor is not None else None
+    unknown = invalid(FieldError("id", "unknown_object", f"No such {data.kind} in this tenant."))
+    if data.kind == "user" and scope is not None and data.id not in scope:
+        raise unknown
+    if data.kind == "group" and scope is not None:
+        raise Problem(403, "Forbidden", "Only a principal that sees the whole tenant adds a "
+                      "group of people to a project.", code="escalation")
     if not await repo.object_in_tenant(db, project.tenant_id, data.kind, data.id):
-        raise invalid(FieldError("id", "unknown_object", f"No such {data.kind} in this tenant."))
+        raise unknown
     if await repo.member(db, project.id, data.kind, data.id) is not None:
-        raise Problem(409, "Conflict", "Already in the project.",
-                      [FieldError("id", "already_member", "Already in the project.")],
-                      code="already_member")
+        raise already_member("id", "Already in the project.")
     db.add(ProjectMember(project_id=project.id, kind=data.kind, object_id=data.id,
                          tenant_id=project.tenant_id))
     await db.flush()
 
 
 async def remove_member(db: AsyncSession, *, project: Project, kind: str, object_id: int) -> None:
-    row = await repo.member(db, project.id, kind, object_id)
-    if row is None:
-        raise not_found("member")
+    row = found(await repo.member(db, project.id, kind, object_id), "member")
     await db.delete(row)
     await db.flush()
 
 
-async def _on_user_deleting(db: AsyncSession, *, user, **_) -> None:
-    # Memberships point at objects of several kinds, so no foreign key removes them.
-    for row in await repo.memberships_of(db, "user", user.id):
-        await db.delete(row)
+class RemoveMemberships:
+    """Before users are deleted: their project memberships go with them (memberships point at
+    objects of several kinds, so no foreign key removes them)."""
 
-
-events.subscribe("user.deleting", _on_user_deleting)
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        for row in batch.rows:
+            for member in await repo.memberships_of(db, "user", row.id):
+                await db.delete(member)
+        await db.flush()

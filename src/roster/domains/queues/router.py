@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from roster.core.errors import FieldError, invalid, not_found
+from roster.core.errors import FieldError, found, invalid
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id, tenant_router
@@ -31,6 +31,7 @@ from roster.domains.queues.schemas import (
 )
 from roster.domains.sip import service as sip
 from roster.domains.users import repository as users_repo
+from roster.domains.users import service as users_service
 
 
 def _build(kind: str, plural: str, create_model, update_model, out_model) -> APIRouter:
@@ -40,10 +41,8 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
     Manager = Annotated[Actor, manage]  # noqa: N806
 
     async def _get(db, actor: Actor, queue_id: int):
-        queue = await repo.get(db, actor, kind, queue_id)  # scoped: outside the scope is 404
-        if queue is None:
-            raise not_found(kind)
-        return queue
+        # scoped: outside the actor's scope is 404
+        return found(await repo.get(db, actor, kind, queue_id), kind)
 
     def _location(actor: Actor, *parts) -> str:
         return "/".join([f"/api/v1/tenants/{actor.tenant.slug}/{plural}", *map(str, parts)])
@@ -119,16 +118,18 @@ def _build(kind: str, plural: str, create_model, update_model, out_model) -> API
     async def set_priority(queue_id: Id, user_id: Id, body: PriorityIn, db: DB,
                            actor: Manager):
         queue = await _get(db, actor, queue_id)
-        row = await service.set_priority(db, queue=queue, user_id=user_id,
+        user = await users_service.get_user(db, actor=actor, user_id=user_id)  # in its scope
+        row = await service.set_priority(db, queue=queue, user_id=user.id,
                                          priority=body.priority)
-        user = await users_repo.get_in_tenant(db, actor.tenant_id, row.user_id)
         return QueueMemberOut(user_id=row.user_id, full_name=user.full_name, login=user.login,
                          priority=row.priority)
 
     @router.delete("/{queue_id}/members/{user_id:int}", status_code=204,
                    name=f"remove_{kind}_member")
     async def remove_member(queue_id: Id, user_id: Id, db: DB, actor: Manager) -> Response:
-        await service.remove_member(db, queue=await _get(db, actor, queue_id), user_id=user_id)
+        queue = await _get(db, actor, queue_id)
+        user = await users_service.get_user(db, actor=actor, user_id=user_id)  # in its scope
+        await service.remove_member(db, queue=queue, user_id=user.id)
         return Response(status_code=204)
 
     if kind == "queue":

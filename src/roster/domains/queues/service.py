@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
 from roster.core import clock
-from roster.core.errors import FieldError, Problem, conflict, invalid, not_found
+from roster.core.catalogue import update_entry
+from roster.core.errors import Problem, already_member, conflict, found, invalid
 from roster.core.permissions import Actor
 from roster.domains.devices import repository as devices_repo
 from roster.domains.devices.rules import LINE_KINDS
@@ -21,6 +22,7 @@ from roster.domains.queues.models import Queue, QueueMember, QueueOffer
 from roster.domains.stations import service as stations
 from roster.domains.tenants.models import Tenant
 from roster.domains.users import rules as user_rules
+from roster.domains.users import service as users_service
 from roster.domains.users.models import User
 
 _NAME_TAKEN = {"queue": "A queue of this name exists already.",
@@ -49,17 +51,12 @@ async def create(db: AsyncSession, *, actor: Actor, kind: str, values: dict) -> 
 
 async def update(db: AsyncSession, *, actor: Actor, queue: Queue, values: dict) -> Queue:
     _catalogue_guard(actor)
-    if "name" in values:
-        if values["name"] is None:
-            raise invalid(FieldError("name", "required", "This field cannot be null."))
-        if await repo.name_taken(db, queue.tenant_id, queue.kind, values["name"], queue.id):
-            raise conflict("name", "name_taken", _NAME_TAKEN[queue.kind])
     if "extension" in values:
         await _check_extension(db, queue.tenant_id, values["extension"], queue.id)
-    for key, value in values.items():
-        setattr(queue, key, value)
-    await db.flush()
-    return queue
+    return await update_entry(
+        db, queue, values,
+        name_taken=lambda name: repo.name_taken(db, queue.tenant_id, queue.kind, name, queue.id),
+        taken=("name_taken", _NAME_TAKEN[queue.kind]))
 
 
 async def _check_extension(db: AsyncSession, tenant_id: int, extension: str | None,
@@ -70,6 +67,8 @@ async def _check_extension(db: AsyncSession, tenant_id: int, extension: str | No
     errors = user_rules.check_extension(extension)
     if errors:
         raise invalid(*errors)
+    # FCC-42: one namespace with users' extensions and stations; wait for writers of it.
+    await users_service.lock_extensions(db, tenant_id=tenant_id, extensions=[extension])
     if (await repo.extension_taken(db, tenant_id, extension, exclude)
             or await stations.extension_in_use(db, tenant_id, extension)):
         raise conflict("extension", "extension_taken", "This extension is already used in the tenant.")
@@ -91,9 +90,7 @@ async def add_member(db: AsyncSession, *, queue: Queue, user: User, priority: in
     """OKI-32: add a user with a priority; 409 when already a member."""
     _check_priority(priority)
     if await repo.member(db, queue.id, user.id) is not None:
-        raise Problem(409, "Conflict", "The user is already a member.",
-                      [FieldError("user_id", "already_member", "The user is already a member.")],
-                      code="already_member")
+        raise already_member("user_id", "The user is already a member.")
     db.add(QueueMember(queue_id=queue.id, user_id=user.id, tenant_id=queue.tenant_id,
                        priority=priority))
     await db.flush()
@@ -119,18 +116,14 @@ async def add_group(db: AsyncSession, *, actor: Actor, queue: Queue, group: Grou
 async def set_priority(db: AsyncSession, *, queue: Queue, user_id: int,
                        priority: int) -> QueueMember:
     _check_priority(priority)
-    row = await repo.member(db, queue.id, user_id)
-    if row is None:
-        raise not_found("member")
+    row = found(await repo.member(db, queue.id, user_id), "member")
     row.priority = priority
     await db.flush()
     return row
 
 
 async def remove_member(db: AsyncSession, *, queue: Queue, user_id: int) -> None:
-    row = await repo.member(db, queue.id, user_id)
-    if row is None:
-        raise not_found("member")
+    row = found(await repo.member(db, queue.id, user_id), "member")
     await db.delete(row)
     await db.flush()
 

@@ -1,8 +1,9 @@
 """The registrar: JSON-RPC to Kamailio after commit, and the Kamailio process Roster ships.
 
 Registrations made with credentials that no longer hold are dropped once the change committed
-(never before: a rolled-back change must leave the phone registered). The drops are queued by
-subscribing to user and tenant events, so the users and tenants domains know nothing of SIP.
+(never before: a rolled-back change must leave the phone registered). The drops are steps handed
+to the users and tenants services where the application is built (roster.wiring), so those
+domains know nothing of SIP.
 """
 
 from __future__ import annotations
@@ -102,23 +103,35 @@ def queue_drop(db: AsyncSession, aors: list[str]) -> None:
     events.after_commit(db, _effect)
 
 
-async def _on_user_updated(db: AsyncSession, *, tenant: Tenant, user: User, before: dict) -> None:
-    queue_drop(db, rules.stale_aors_after_update(
-        before, extension=user.extension, sip_ha1=user.sip_ha1, active=user.active,
-        sip_domain=tenant.sip_domain))
+class DropStaleRegistrations:
+    """After users change or are deleted: registrations made with credentials that no longer
+    hold (deactivated, extension or SIP password changed, line removed) are dropped once the
+    change commits."""
+
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        domain = batch.tenant.sip_domain
+        aors: list[str] = []
+        for row in batch.rows:
+            if row.is_new:
+                continue
+            if batch.action == "delete":
+                if row.before.get("extension") and row.before.get("sip_ha1"):
+                    aors.append(rules.aor(row.before["extension"], domain))
+                continue
+            aors += rules.stale_aors_after_update(
+                row.before, extension=row.after.get("extension"), sip_ha1=row.after.get("sip_ha1"),
+                active=row.after.get("active"), sip_domain=domain)
+        queue_drop(db, aors)
 
 
-async def _on_user_deleted(db: AsyncSession, *, tenant: Tenant, user: User, before: dict) -> None:
-    if before.get("extension") and before.get("sip_ha1"):
-        queue_drop(db, [rules.aor(before["extension"], tenant.sip_domain)])
-
-
-async def _on_tenant_deactivated(db: AsyncSession, *, tenant: Tenant) -> None:
+async def drop_tenant_registrations(db: AsyncSession, *, tenant: Tenant) -> None:
+    """A deactivated tenant's phones are all unregistered once that commits."""
     queue_drop(db, [rules.aor(e, tenant.sip_domain)
                     for e in await repo.line_extensions(db, tenant.id)])
 
 
-async def _on_stale(db: AsyncSession, *, aors: list[str]) -> None:
+async def on_registrations_stale(db: AsyncSession, *, aors: list[str]) -> None:
+    """Signal ``sip.registrations_stale`` (devices): those registrations go after commit."""
     queue_drop(db, aors)
 
 
@@ -141,16 +154,17 @@ def queue_routes_flush(db: AsyncSession) -> None:
     events.after_commit(db, _effect)
 
 
-async def _on_routes_changed(db: AsyncSession, **_: object) -> None:
+async def on_routes_changed(db: AsyncSession, **_: object) -> None:
+    """Signal ``sip.routes_changed`` (devices), and a step after user and tenant changes: the
+    routing cache is emptied once the change commits."""
     queue_routes_flush(db)
 
 
-events.subscribe("user.updated", _on_user_updated)
-events.subscribe("user.deleted", _on_user_deleted)
-events.subscribe("tenant.deactivated", _on_tenant_deactivated)
-events.subscribe("sip.registrations_stale", _on_stale)
-for _name in ("user.updated", "user.deleted", "tenant.deactivated", "sip.routes_changed"):
-    events.subscribe(_name, _on_routes_changed)
+class FlushRoutes:
+    """After users are written or deleted: Kamailio's cached routing answers are flushed."""
+
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        queue_routes_flush(db)
 
 
 # --- presence: what the registrar knows now -------------------------------------------------

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Response
 
-from roster.core.errors import not_found
+from roster.core.errors import found
 from roster.core.pagination import Page, Paging, page_of
 from roster.core.permissions import Actor, Requires
 from roster.core.routing import Id, tenant_router
@@ -25,10 +25,7 @@ router = tenant_router("", ["skills"])
 
 
 async def _skill(db, actor: Actor, skill_id: Id):
-    skill = await repo.get(db, actor.tenant_id, skill_id)
-    if skill is None:
-        raise not_found("skill")
-    return skill
+    return found(await repo.get(db, actor.tenant_id, skill_id), "skill")
 
 
 @router.post("/skills", status_code=201, response_model=SkillOut)

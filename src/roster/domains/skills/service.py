@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core.errors import FieldError, conflict, invalid, not_found
+from roster.core.catalogue import update_entry
+from roster.core.errors import FieldError, conflict, found, invalid
 from roster.domains.skills import repository as repo
 from roster.domains.skills import rules
 from roster.domains.skills.models import Skill, UserSkill
@@ -23,16 +24,10 @@ async def create_skill(db: AsyncSession, *, tenant_id: int, data: SkillCreate) -
 
 
 async def update_skill(db: AsyncSession, *, skill: Skill, data: SkillUpdate) -> Skill:
-    values = data.model_dump(exclude_unset=True)
-    if "name" in values:
-        if values["name"] is None:
-            raise invalid(FieldError("name", "required", "This field cannot be null."))
-        if await repo.name_taken(db, skill.tenant_id, values["name"], skill.id):
-            raise conflict("name", "skill_exists", "This skill exists already.")
-    for key, value in values.items():
-        setattr(skill, key, value)
-    await db.flush()
-    return skill
+    return await update_entry(
+        db, skill, data.model_dump(exclude_unset=True),
+        name_taken=lambda name: repo.name_taken(db, skill.tenant_id, name, skill.id),
+        taken=("skill_exists", "This skill exists already."))
 
 
 async def delete_skill(db: AsyncSession, *, skill: Skill) -> None:
@@ -81,8 +76,6 @@ async def set_user_skill(db: AsyncSession, *, user: User, skill: Skill, level: i
 
 
 async def remove_user_skill(db: AsyncSession, *, user: User, skill: Skill) -> None:
-    row = await repo.user_skill(db, user.id, skill.id)
-    if row is None:
-        raise not_found("skill of this user")
+    row = found(await repo.user_skill(db, user.id, skill.id), "skill of this user")
     await db.delete(row)
     await db.flush()

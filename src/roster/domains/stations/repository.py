@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
+from roster.core.queries import one_of
 from roster.domains.stations.models import AgentState, AgentStateChange, Station
 from roster.domains.tenants.models import Tenant
 from roster.domains.users.models import User
@@ -56,6 +57,13 @@ async def user_by_pin(db: AsyncSession, tenant_id: int, pin_digest: str) -> User
 async def line_user(db: AsyncSession, tenant_id: int, extension: str) -> User | None:
     stmt = select(User).where(User.tenant_id == tenant_id, User.extension == extension)
     return (await db.execute(stmt)).scalar()
+
+
+async def logged_in(db: AsyncSession, user_ids: list[int]) -> list[AgentState]:
+    """The states of these agents that are not logged out."""
+    stmt = select(AgentState).where(one_of(db, AgentState.user_id, user_ids),
+                                    AgentState.state != "logged_out")
+    return list((await db.execute(stmt)).scalars())
 
 
 async def tenant_by_domain(db: AsyncSession, sip_domain: str) -> Tenant | None:

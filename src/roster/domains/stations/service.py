@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
 from roster.core import clock, events, lockout, secrets
-from roster.core.errors import FieldErrors, Problem, conflict, not_found
-from roster.core.events import subscribe
+from roster.core.errors import FieldErrors, Problem, conflict, found, not_found
 from roster.domains.auth import service as auth_service
 from roster.domains.devices import repository as devices_repo
 from roster.domains.stations import repository as repo
@@ -21,6 +20,7 @@ from roster.domains.stations.models import AgentState, AgentStateChange, Station
 from roster.domains.stations.schemas import StationCreate
 from roster.domains.tenants.models import Tenant
 from roster.domains.users import rules as user_rules
+from roster.domains.users import service as users_service
 from roster.domains.users.models import User
 
 # --- stations --------------------------------------------------------------------------------
@@ -30,6 +30,8 @@ async def create_station(db: AsyncSession, *, tenant: Tenant, data: StationCreat
     errors = FieldErrors()
     errors.extend(user_rules.check_extension(data.extension))
     errors.raise_if_any()
+    # FCC-42: one namespace with users' extensions; wait for anyone writing the same one.
+    await users_service.lock_extensions(db, tenant_id=tenant.id, extensions=[data.extension])
     if await repo.by_extension(db, tenant.id, data.extension) is not None:
         raise conflict("extension", "extension_taken",
                        "This station extension is already used in the tenant.")
@@ -48,10 +50,7 @@ async def extension_in_use(db: AsyncSession, tenant_id: int, extension: str) -> 
 
 
 async def get_station(db: AsyncSession, *, tenant: Tenant, station_id: int) -> Station:
-    station = await repo.get(db, tenant.id, station_id)
-    if station is None:
-        raise not_found("station")
-    return station
+    return found(await repo.get(db, tenant.id, station_id), "station")
 
 
 async def delete_station(db: AsyncSession, *, tenant: Tenant, station: Station) -> None:
@@ -276,13 +275,17 @@ async def _registered(extension: str, sip_domain: str) -> bool:
                       code="registrar_unavailable") from None
 
 
-async def _on_user_updated(db: AsyncSession, *, tenant: Tenant, user: User, before: dict) -> None:
-    # A deactivated agent is logged out and leaves its station.
-    if before.get("active") and not user.active:
-        row = await repo.state_of(db, user.id)
-        if row is not None and row.state != rules.LOGGED_OUT:
+class LogOutDeactivatedAgents:
+    """After users change: a deactivated agent is logged out and leaves its station."""
+
+    async def __call__(self, db: AsyncSession, batch) -> None:
+        if batch.action != "update":
+            return
+        gone = [r.id for r in batch.rows if r.before["active"] and not r.after["active"]]
+        if not gone:
+            return
+        now = clock.now()
+        for row in await repo.logged_in(db, gone):
+            user = await db.get(User, row.user_id)
             await _transition(db, user=user, row=row, state=rules.LOGGED_OUT, source="api",
-                              at=clock.now(), station_id=None)
-
-
-subscribe("user.updated", _on_user_updated)
+                              at=now, station_id=None)

@@ -9,6 +9,7 @@ from roster.db import Base, Timestamped
 class Tenant(Timestamped, Base):
     __tablename__ = "tenants"
     __audit__ = "tenant"
+    __audit_tenant__ = "id"  # a tenant's entries belong to the tenant itself
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
@@ -19,6 +20,3 @@ class Tenant(Timestamped, Base):
     phone_region: Mapped[str] = mapped_column(String(2), default="PL")
     active: Mapped[bool] = mapped_column(default=True)
 
-    @property
-    def audit_tenant_id(self) -> int:
-        return self.id

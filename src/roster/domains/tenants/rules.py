@@ -9,7 +9,6 @@ import phonenumbers
 
 from roster.core.errors import FieldError
 
-LANGUAGES = ("pl", "en", "de", "ru", "uk")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 

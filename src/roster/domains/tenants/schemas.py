@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from roster.core.i18n import Language
 from roster.core.schemas import PatchInput
-
-Language = Literal["pl", "en", "de", "ru", "uk"]
 
 
 class TenantCreate(BaseModel):

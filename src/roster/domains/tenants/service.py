@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roster.core import events
-from roster.core.errors import FieldErrors, conflict, not_found
+from roster.core.errors import FieldErrors, conflict, found, null_errors
 from roster.domains.tenants import repository as repo
 from roster.domains.tenants import rules
 from roster.domains.tenants.models import Tenant
 from roster.domains.tenants.schemas import TenantCreate, TenantUpdate
+
+TenantStep = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TenantPipeline:
+    """Reactions to tenant changes, built where the application is (roster.wiring)."""
+
+    after_deactivate: Sequence[TenantStep] = ()   # called with (db, tenant=...)
+
+
+_installed: list[TenantPipeline] = []
+
+
+def install(pipeline: TenantPipeline) -> None:
+    _installed[:] = [pipeline]
+
+
+def _pipeline() -> TenantPipeline:
+    if not _installed:
+        raise RuntimeError("the tenants service is not built: call roster.wiring.build()")
+    return _installed[0]
 
 
 def _check(errors: FieldErrors, data: dict) -> None:
@@ -38,7 +62,6 @@ async def create_tenant(db: AsyncSession, *, data: TenantCreate) -> Tenant:
     tenant = Tenant(**values)
     db.add(tenant)
     await db.flush()
-    await events.emit(db, "tenant.created", tenant=tenant)
     return tenant
 
 
@@ -49,9 +72,8 @@ async def update_tenant(db: AsyncSession, *, tenant: Tenant, data: TenantUpdate)
         values["sip_domain"] = values["sip_domain"].lower()
     errors = FieldErrors()
     _check(errors, values)
-    for key in ("name", "time_zone", "default_language", "phone_region", "active"):
-        if key in values and values[key] is None:
-            errors.add(key, "required", "This field cannot be null.")
+    errors.extend(null_errors(values, ("name", "time_zone", "default_language", "phone_region",
+                                       "active")))
     errors.raise_if_any()
     new_domain = values.get("sip_domain")
     if new_domain and new_domain != tenant.sip_domain:
@@ -72,12 +94,10 @@ async def update_tenant(db: AsyncSession, *, tenant: Tenant, data: TenantUpdate)
             setattr(tenant, key, value)
     await db.flush()
     if was_active and not tenant.active:
-        await events.emit(db, "tenant.deactivated", tenant=tenant)
+        for step in _pipeline().after_deactivate:
+            await step(db, tenant=tenant)
     return tenant
 
 
 async def get_tenant(db: AsyncSession, *, slug: str) -> Tenant:
-    tenant = await repo.get_by_slug(db, slug)
-    if tenant is None:
-        raise not_found("tenant")
-    return tenant
+    return found(await repo.get_by_slug(db, slug), "tenant")

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from roster.db import Base, Timestamped
+from roster.domains.users.rules import ROLES
 
 SECRET = {"secret": True}
 
@@ -16,8 +17,6 @@ class User(Timestamped, Base):
     __tablename__ = "users"
     __audit__ = "user"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "login"),
-        UniqueConstraint("tenant_id", "email"),
         UniqueConstraint("tenant_id", "extension"),
         UniqueConstraint("tenant_id", "pin_digest"),
         UniqueConstraint("tenant_id", "password_digest"),
@@ -52,8 +51,10 @@ class User(Timestamped, Base):
     ticket_update_notifications: Mapped[bool] = mapped_column(default=False)
     greeting_type: Mapped[str | None] = mapped_column(String(40))
     avatar_type: Mapped[str | None] = mapped_column(String(40))
-    # account kinds (FCC-20), canonical comma-separated, sorted
-    roles: Mapped[str] = mapped_column(String(120))
+    # account kinds (FCC-20): rows of user_roles, written by the users service with Core
+    # statements (hence read-only here); loaded with the user.
+    role_rows: Mapped[list[UserRole]] = relationship(lazy="selectin", viewonly=True,
+                                                     order_by="UserRole.role")
     # multiple interactions (FCC-30/31); calls are fixed at one
     max_email: Mapped[int] = mapped_column(default=1)
     max_sms: Mapped[int] = mapped_column(default=1)
@@ -80,4 +81,28 @@ class User(Timestamped, Base):
 
     @property
     def role_list(self) -> list[str]:
-        return [r for r in self.roles.split(",") if r]
+        held = {r.role for r in self.role_rows}
+        return [r for r in ROLES if r in held]
+
+
+# Logins and e-mail addresses are unique ignoring case ("Jan" and "jan" are one login).
+Index("uq_users_tenant_id_login_ci", User.tenant_id, func.lower(User.login), unique=True)
+Index("uq_users_tenant_id_email_ci", User.tenant_id, func.lower(User.email), unique=True)
+
+
+class UserRole(Base):
+    """One account kind a user holds (FCC-20). Keyed by user; the second index answers "users of
+    tenant T with role R, in id order" with an index range scan."""
+
+    __tablename__ = "user_roles"
+    __audit__ = "user_role"
+    __table_args__ = (
+        Index(None, "tenant_id", "role", "user_id"),
+        CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")",
+                        name="known_role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

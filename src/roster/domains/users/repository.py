@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from roster.core.errors import register_unique
 from roster.core.pagination import PageParams, paginate
 from roster.core.permissions import Actor
+from roster.core.queries import one_of, serialise
 from roster.domains.access.models import Role, RoleGrant
 from roster.domains.groups.models import Group, GroupMember
 from roster.domains.numbers.models import Number
 from roster.domains.projects.models import ProjectMember
+from roster.domains.queues.models import Queue
 from roster.domains.skills.models import Skill, UserSkill
-from roster.domains.users.models import User
+from roster.domains.stations.models import Station
+from roster.domains.users.models import User, UserRole
+from roster.domains.users.rules import PASSWORD_REFUSED, TAKEN
 
-register_unique("uq_users_tenant_id_login", "login", "login_taken", "This login is already used.")
-register_unique("uq_users_tenant_id_email", "email", "email_taken",
-                "This e-mail is already used by another user.")
-register_unique("uq_users_tenant_id_extension", "extension", "extension_taken",
-                "This extension is already used in the tenant.")
-register_unique("uq_users_tenant_id_pin_digest", "agent_pin", "pin_taken",
-                "This agent PIN is already used in the tenant.")
-register_unique("uq_users_tenant_id_password_digest", "password", "password_not_unique",
-                "Choose a different password.")
+# A race lost at the database answers as the look-up would have (users/rules.py TAKEN).
+register_unique("uq_users_tenant_id_login_ci", *TAKEN["login"])
+register_unique("uq_users_tenant_id_email_ci", *TAKEN["email"])
+register_unique("uq_users_tenant_id_extension", *TAKEN["extension"])
+register_unique("uq_users_tenant_id_pin_digest", *TAKEN["pin"])
+register_unique("uq_users_tenant_id_password_digest", *PASSWORD_REFUSED, status=422)
 register_unique("uq_numbers_assigned_user_id", "did", "number_not_free",
                 "This number is not free.")
 
@@ -48,21 +65,112 @@ async def get_in_tenant(db: AsyncSession, tenant_id: int, user_id: int) -> User 
     return (await db.execute(stmt)).scalar()
 
 
-async def taken_columns(db: AsyncSession, tenant_id: int, exclude_id: int | None,
-                        wanted: dict[str, str]) -> set[str]:
-    """Which of these unique values another user of the tenant already holds, in one statement."""
-    wanted = {k: v for k, v in wanted.items() if v is not None}
-    if not wanted:
-        return set()
-    columns = {k: getattr(User, k) for k in wanted}
-    stmt = select(*(columns[k] == v for k, v in wanted.items())).where(
-        User.tenant_id == tenant_id, or_(*(columns[k] == v for k, v in wanted.items())))
-    if exclude_id is not None:
-        stmt = stmt.where(User.id != exclude_id)
-    taken: set[str] = set()
-    for row in await db.execute(stmt.limit(len(wanted))):
-        taken |= {k for k, hit in zip(wanted, row, strict=True) if hit}
-    return taken
+async def by_ids(db: AsyncSession, tenant_id: int, ids: Collection[int],
+                actor: Actor | None = None) -> dict[int, User]:
+    """Users of the tenant by id, within the actor's data scope when an actor is given; the
+    objects of the session are refreshed (a batch may have written them with Core)."""
+    if not ids:
+        return {}
+    stmt = select(User).where(User.tenant_id == tenant_id, one_of(db, User.id, ids))
+    if actor is not None and actor.principal.user_scope is not None:
+        stmt = stmt.where(one_of(db, User.id, set(ids) & actor.principal.user_scope))
+    # the roles in the same statement (one round trip for a user and its roles)
+    stmt = stmt.options(joinedload(User.role_rows)).execution_options(populate_existing=True)
+    return {u.id: u for u in (await db.execute(stmt)).unique().scalars()}
+
+
+# --- the set-based look-ups of a batch (one statement for all of them) -----------------------
+
+def _kind(name: str):
+    return literal(name).label("kind")
+
+
+async def holders(db: AsyncSession, tenant_id: int, *, logins: Collection[str] = (),
+                  emails: Collection[str] = (), extensions: Collection[str] = (),
+                  pins: Collection[str] = (), passwords: Collection[str] = ()
+                  ) -> list[tuple[str, str, int]]:
+    """(kind, value, user id) of every unique value of these a user of the tenant holds
+    already, stations' and queues' numbers counted as extensions (FCC-42: one namespace;
+    user id 0).
+    Logins and e-mails are compared lower-case. One statement: a UNION ALL of one index look-up
+    per kind, each taking its whole set of values as one parameter."""
+    station = literal(0, Integer)
+    parts = []
+    for kind, column, values in (
+            ("login", func.lower(User.login), logins), ("email", func.lower(User.email), emails),
+            ("extension", User.extension, extensions), ("pin", User.pin_digest, pins),
+            ("password", User.password_digest, passwords)):
+        if values:
+            parts.append(select(_kind(kind), column, User.id)
+                         .where(User.tenant_id == tenant_id, one_of(db, column, values)))
+    if extensions:
+        parts.append(select(_kind("extension"), Station.extension, station)
+                     .where(Station.tenant_id == tenant_id,
+                            one_of(db, Station.extension, extensions)))
+        parts.append(select(_kind("extension"), Queue.extension, station)
+                     .where(Queue.tenant_id == tenant_id, one_of(db, Queue.extension, extensions)))
+    if not parts:
+        return []
+    return [tuple(r) for r in (await db.execute(union_all(*parts))).all()]
+
+
+async def lock_extensions(db: AsyncSession, tenant_id: int, extensions: Iterable[str]) -> None:
+    """Users' extensions and stations' numbers share a namespace no single unique index covers:
+    writers of the same extensions wait for each other until commit (FCC-42)."""
+    await serialise(db, f"extensions:{tenant_id}", extensions)
+
+
+async def numbers_for(db: AsyncSession, tenant_id: int, numbers: Collection[str],
+                      holders_of: Collection[int]) -> list[Number]:
+    """The tenant's numbers among ``numbers`` and those assigned to ``holders_of``, locked until
+    commit so two batches racing for one DID are serialised."""
+    if not numbers and not holders_of:
+        return []
+    where = []
+    if numbers:
+        where.append(one_of(db, Number.number, numbers))
+    if holders_of:
+        where.append(one_of(db, Number.assigned_user_id, holders_of))
+    stmt = (select(Number).where(Number.tenant_id == tenant_id, or_(*where))
+            .with_for_update().execution_options(populate_existing=True))
+    return list((await db.execute(stmt)).scalars())
+
+
+# --- the batched writes -------------------------------------------------------------------
+
+async def insert_users(db: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
+    """One INSERT for all rows; their ids in row order."""
+    result = await db.execute(insert(User).returning(User.id, sort_by_parameter_order=True),
+                              rows)
+    return [i for (i,) in result]
+
+
+async def update_users(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One UPDATE per set of changed columns, each row with its id."""
+    if rows:
+        await db.execute(update(User), rows)
+
+
+async def replace_roles(db: AsyncSession, *, clear: Collection[int],
+                        rows: list[dict[str, Any]]) -> None:
+    """Drop the roles of the users in ``clear``, then insert ``rows`` (user_id, role,
+    tenant_id): two statements whatever the size of the batch."""
+    if clear:
+        await db.execute(delete(UserRole).where(one_of(db, UserRole.user_id, clear)))
+    if rows:
+        await db.execute(insert(UserRole), rows)
+
+
+async def release_numbers(db: AsyncSession, number_ids: Collection[int]) -> None:
+    if number_ids:
+        await db.execute(update(Number).where(one_of(db, Number.id, number_ids))
+                         .values(assigned_user_id=None))
+
+
+async def assign_numbers(db: AsyncSession, pairs: list[tuple[int, int]]) -> None:
+    """(number id, user id) pairs."""
+    if pairs:
+        await db.execute(update(Number), [{"id": n, "assigned_user_id": u} for n, u in pairs])
 
 
 async def count_sip_lines(db: AsyncSession, *, tenant_id: int) -> int:
@@ -109,15 +217,16 @@ async def _sorted_page(db: AsyncSession, stmt: Select, sort: str, page: PagePara
     return stmt.order_by(*order).limit(page.limit + 1)
 
 
-def _roles_contain(role: str):
-    return (literal(",") + User.roles + literal(",")).contains(f",{role},", autoescape=True)
+def _holding(tenant_id: int, role: str):
+    return exists().where(UserRole.tenant_id == tenant_id, UserRole.role == role,
+                          UserRole.user_id == User.id)
 
 
 async def list_page(db: AsyncSession, actor: Actor, filters: UserFilters, page: PageParams
                     ) -> list[User]:
     stmt = scoped(select(User), actor)
     if filters.role:
-        stmt = stmt.where(_roles_contain(filters.role))
+        stmt = stmt.where(_holding(actor.tenant_id, filters.role))
     if filters.active is not None:
         stmt = stmt.where(User.active == filters.active)
     if filters.group_id is not None:

@@ -11,7 +11,16 @@ from roster.core.routing import MAX_ID, Id, tenant_router
 from roster.core.uow import DB
 from roster.domains.users import service
 from roster.domains.users.repository import UserFilters
-from roster.domains.users.schemas import CallPermission, RoleName, UserCreate, UserOut, UserWrite
+from roster.domains.users.schemas import (
+    CallPermission,
+    RoleName,
+    UserBatchCreate,
+    UserBatchOut,
+    UserBatchUpdate,
+    UserCreate,
+    UserOut,
+    UserWrite,
+)
 
 router = tenant_router("/users", ["users"])
 SortKey = Literal["id", "-id", "full_name", "-full_name", "login", "-login", "email", "-email",
@@ -31,6 +40,33 @@ async def create_user(body: UserCreate, db: DB, response: Response,
     (out,) = await service.render(db, tenant=actor.tenant, users=[user], fresh=True,
                                   did=await service.did_of(db, user) if body.did else None)
     return out
+
+
+@router.post("/batch", status_code=201, response_model=UserBatchOut,
+             responses={409: {"description": "a row conflicts: see errors[].row"},
+                        422: {"description": "a row is invalid: see errors[].row"}})
+async def create_users(body: UserBatchCreate, db: DB,
+                       actor: Annotated[Actor, Requires("users.create")]) -> UserBatchOut:
+    """Create many users at once, with the rules of a single create; errors name their row
+    (``errors[].row``), and nothing is created unless every row is right."""
+    ids = await service.create_users(db, tenant=actor.tenant, rows=body.users, actor=actor)
+    return UserBatchOut(items=await service.render(db, tenant=actor.tenant,
+                                                   users=await service.users_by_ids(
+                                                       db, tenant=actor.tenant, ids=ids)))
+
+
+@router.patch("/batch", response_model=UserBatchOut,
+              responses={409: {"description": "a row conflicts: see errors[].row"},
+                         422: {"description": "a row is invalid: see errors[].row"}})
+async def update_users(body: UserBatchUpdate, db: DB,
+                       actor: Annotated[Actor, Requires("users.update")]) -> UserBatchOut:
+    """Change many users at once (each row: ``id`` and the fields to change); all or nothing."""
+    ids = await service.update_users(
+        db, tenant=actor.tenant, actor=actor,
+        changes=[service.UserChange(row.id, row.change()) for row in body.users])
+    return UserBatchOut(items=await service.render(db, tenant=actor.tenant,
+                                                   users=await service.users_by_ids(
+                                                       db, tenant=actor.tenant, ids=ids)))
 
 
 @router.get("", response_model=Page[UserOut])

@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from roster.core.schemas import PatchInput
+from roster.core.i18n import Language
+from roster.core.schemas import IdRef, PatchInput
 
 RoleName = Literal["administrator", "supervisor", "agent", "pbx_user", "uc_user"]
-Language = Literal["pl", "en", "de", "ru", "uk"]
 CommunicationMean = Literal["web_workplace", "sip_phone", "work_number", "personal_number"]
 Strict = ConfigDict(strict=True, extra="forbid")
 
@@ -88,6 +89,39 @@ class UserCreate(UserWrite):
     full_name: str = Field(min_length=1, max_length=200)
 
 
+BATCH_MAX = 1000
+
+
+class UserBatchCreate(BaseModel):
+    """Many users at once: every row checked like a single create, errors listed per row
+    (``row``), nothing created unless every row is right."""
+
+    model_config = Strict
+
+    users: list[UserCreate] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class UserPatchRow(UserWrite):
+    """One row of a batch update: the user's id and the fields to change."""
+
+    id: IdRef
+
+    @model_validator(mode="after")
+    def _not_only_id(self):
+        if not self.model_fields_set - {"id"}:
+            raise PydanticCustomError("empty_update", "Send at least one field to change.")
+        return self
+
+    def change(self) -> UserWrite:
+        return UserWrite.model_validate(self.model_dump(exclude_unset=True, exclude={"id"}))
+
+
+class UserBatchUpdate(BaseModel):
+    model_config = Strict
+
+    users: list[UserPatchRow] = Field(min_length=1, max_length=BATCH_MAX)
+
+
 class SkillLevel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -154,6 +188,10 @@ class UserOut(BaseModel):
                                      'kinds ("operator" or a custom role\'s name)')
     created_at: datetime
     updated_at: datetime
+
+
+class UserBatchOut(BaseModel):
+    items: list[UserOut]
 
 
 class CallPermission(BaseModel):

@@ -1,8 +1,35 @@
-"""User services: one validation path for the API, the command line and every other edge."""
+"""User services: one write path for every edge (API, command line, panel, import, SCIM).
+
+``create_users`` and ``update_users`` take many rows and run one sequence, the same for one row
+or 100,000:
+
+1. per row, the pure rules of the user form (``rules.plan_user``): shape, policy, normalisation;
+2. the checks handed to the service where it is built (``roster.wiring``): access's
+   no-escalation policies and the like (``UserWritePipeline.checks``);
+3. set-based look-ups, once per batch: the logins, e-mails, extensions (users' and stations',
+   FCC-42), PIN and password fingerprints in one statement, the DIDs in another; clashes inside
+   the batch (two rows, one extension) are found too;
+4. new passwords hashed in worker threads, in parallel (argon2 releases the GIL);
+5. one batched write per table (users, user_roles, numbers) as Core statements;
+6. the steps that follow a write, in the same transaction (``UserWritePipeline.after_write``):
+   the last active administrator, sessions ended, default devices, invitations through the
+   outbox, registrations dropped after commit. Licence reconciliation is one more line there:
+   a step sees the whole batch written (flushed) and can still refuse it (409
+   ``no_free_licence``), which refuses everything.
+
+Every error of every row comes back at once, each with its row index, field and code; one
+error refuses the whole batch and nothing is written (the edge rolls back). The audit hook
+(core.audit) records each row, Core statements included. ``create_user``, ``update_user`` and
+``delete_user`` are the single-row forms of the same path, for edges that handle one user.
+"""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +37,8 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from roster.config import get_settings
-from roster.core import events, secrets
-from roster.core.errors import FieldError, FieldErrors, Problem, conflict, invalid, not_found
+from roster.core import clock, context, events, secrets, throttle
+from roster.core.errors import FieldError, Problem, RowErrors, found, invalid, not_found
 from roster.core.pagination import PageParams
 from roster.core.permissions import Actor
 from roster.domains.numbers import repository as numbers
@@ -30,273 +57,407 @@ from roster.domains.users.schemas import (
     UserWrite,
 )
 
-# Fields copied as they are once the schema has checked their type.
-_PLAIN = ("full_name", "requires_daily_login", "active", "visible", "panel_access", "mobile_app",
-          "ms_teams", "keep_station_on_logout", "language",
-          "password_must_change", "email_notifications",
-          "ticket_update_notifications", "recording", "did_as_station", "data_transmission",
-          "communication_means")
-# Free-text fields copied as sent; null clears them.
-_CLEARABLE = ("ms_teams_identity", "description")
-_NOT_NULL = {"full_name", "login", "roles", "requires_daily_login", "active", "visible",
-             "panel_access", "mobile_app", "ms_teams", "keep_station_on_logout", "language",
-             "password_must_change", "email_notifications", "ticket_update_notifications",
-             "recording", "did_as_station", "data_transmission", "interactions",
-             "communication_means", "blacklist", "whitelist"}
-# What other domains (SIP registrar, sessions) react to when it changes.
-_WATCHED = ("active", "extension", "sip_ha1", "roles", "panel_access", "password_hash")
+# --- the batch and the steps handed to the service -----------------------------------------
 
 
-def _snapshot(user: User) -> dict[str, Any]:
-    return {k: getattr(user, k) for k in _WATCHED}
+@dataclass
+class Row:
+    """One row of a batch as it goes through the steps."""
+
+    index: int
+    sent: dict[str, Any]                     # the fields sent
+    before: dict[str, Any] | None = None     # the user's columns before (None: a new user)
+    roles_before: tuple[str, ...] = ()
+    plan: rules.UserPlan | None = None       # what the rules decided to write
+    id: int | None = None                    # the user's id (after the insert, for a new one)
+    after: dict[str, Any] = field(default_factory=dict)  # the user's columns after the write
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.plan.roles if self.plan is not None else self.roles_before
+
+    @property
+    def is_new(self) -> bool:
+        return self.before is None
+
+    def changed(self, key: str) -> bool:
+        return (self.before or {}).get(key) != self.after.get(key)
 
 
-def _normalise(values: dict, key: str, region: str, errors: FieldErrors) -> str | None:
-    raw = values.get(key)
-    if raw is None or raw == "":
-        return None
-    e164, errs = rules.normalize_number(raw, region, key)
-    errors.extend(errs)
-    return e164
+@dataclass
+class UserBatch:
+    """A batch of rows for the steps: who acts, in which tenant, doing what."""
+
+    tenant: Tenant
+    actor: Actor | None        # None: the system itself (a command run by the operator)
+    action: str                # "create" | "update" | "delete"
+    rows: list[Row]
 
 
-async def _apply(db: AsyncSession, *, tenant: Tenant, user: User, values: dict[str, Any],
-                 is_new: bool) -> None:
-    """Check every rule for the fields sent, then write them onto ``user`` (not yet flushed)."""
-    errors = FieldErrors()
-    region = tenant.phone_region
-    for key in _NOT_NULL:
-        if key in values and values[key] is None:
-            errors.add(key, "required", "This field cannot be null.")
+Step = Callable[[AsyncSession, UserBatch], Awaitable[None]]
 
-    # login: defaults to the e-mail, so a name and an e-mail are enough (OKI-40)
-    email = values.get("email")
-    if email is not None:
-        email = email.lower()
-    login = values.get("login")
-    if is_new and not login:
-        login = email
-        if not login:
-            errors.add("login", "required", "Give a login or an e-mail address.")
-    if login:
-        errors.extend(rules.check_login(login))
 
-    roles = values.get("roles") if "roles" in values else None
-    if roles is not None:
-        errors.extend(rules.check_roles(roles))
-    effective_roles = roles if roles is not None else (user.role_list or ["agent"])
+@dataclass(frozen=True)
+class UserWritePipeline:
+    """The policies and reactions of user writes, built in one place (roster.wiring) and handed
+    to the service, so every edge runs the same ones (wazo-confd's ValidationGroup)."""
 
-    # FCC-13 panel password, judged against the strictest role the user will hold
-    password = values.get("password")
-    if password is not None:
-        errors.extend(rules.check_password(password, effective_roles))
+    checks: Sequence[Step] = ()         # before anything is looked up or written; raise to refuse
+    after_write: Sequence[Step] = ()    # after the rows are written, in the same transaction
+    before_delete: Sequence[Step] = ()
+    after_delete: Sequence[Step] = ()
 
-    # FCC-5 agent PIN and FCC-4 daily login
-    pin = values.get("agent_pin")
-    if pin is not None:
-        errors.extend(rules.check_pin(pin))
-    has_pin = pin is not None if "agent_pin" in values else user.pin_digest is not None
-    daily = values.get("requires_daily_login", user.requires_daily_login)
-    errors.extend(rules.check_daily_login(bool(daily), has_pin))
 
-    # FCC-42/43 extension and SIP password
-    extension = values.get("extension") if "extension" in values else user.extension
-    if "extension" in values and extension is not None:
-        errors.extend(rules.check_extension(extension))
-    sip_password = values.get("sip_password")
-    if sip_password is not None:
-        errors.extend(rules.check_sip_password(sip_password))
-        if extension is None:
-            errors.add("sip_password", "extension_required",
-                       "A SIP password needs an extension (WEB-20).")
-    if (not is_new and "extension" in values and extension is not None
-            and extension != user.extension and user.sip_ha1 and sip_password is None):
-        # The digest covers the user name: it cannot follow the extension without the password.
-        errors.add("sip_password", "sip_password_required",
-                   "Changing the extension needs a new SIP password.")
+_installed: list[UserWritePipeline] = []
 
-    # FCC-30/31
-    inter = values.get("interactions")
-    if inter is not None:
-        errors.extend(rules.check_call_interactions(inter.get("call")))
 
-    # numbers (FCC-3, FCC-41, FCC-46, FCC-40)
-    mobile = _normalise(values, "mobile", region, errors)
-    external = _normalise(values, "external_number", region, errors)
-    presentation = _normalise(values, "presentation_number", region, errors)
-    did = _normalise(values, "did", region, errors)
-    contact = values.get("contact")
-    contact_phone = None
-    if contact and contact.get("phone"):
-        contact_phone, errs = rules.normalize_number(contact["phone"], region, "contact.phone")
-        errors.extend(errs)
+def install(pipeline: UserWritePipeline) -> None:
+    """Where the application is built: the steps every user write runs."""
+    _installed[:] = [pipeline]
 
-    # FCC-48
-    lists: dict[str, list[str]] = {}
-    for key in ("blacklist", "whitelist"):
-        if values.get(key) is not None:
-            lists[key], errs = rules.parse_call_list(values[key], region, key)
-            errors.extend(errs)
+
+def pipeline() -> UserWritePipeline:
+    if not _installed:
+        raise RuntimeError("the users service is not built: call roster.wiring.build() where "
+                           "the application or command is set up")
+    return _installed[0]
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """One row of ``update_users``: which user, and the fields sent."""
+
+    user_id: int
+    data: UserWrite
+
+
+# --- the write path ---------------------------------------------------------------------------
+
+_COLUMNS = [c for c in User.__table__.columns if c.key != "id"]
+
+
+def _columns_of(user: User) -> dict[str, Any]:
+    return {c.key: getattr(user, c.key) for c in User.__table__.columns}
+
+
+def _new_row() -> dict[str, Any]:
+    """Every column of a new user with its default (an INSERT of many rows needs them all);
+    computed once per batch, each row then starts from a copy."""
+    out: dict[str, Any] = {}
+    for c in _COLUMNS:
+        d = c.default
+        out[c.key] = None if d is None else (d.arg(None) if d.is_callable else d.arg)
+    return out
+
+
+async def create_users(db: AsyncSession, *, tenant: Tenant, rows: Sequence[UserCreate],
+                       actor: Actor | None = None) -> list[int]:
+    """Create users, every rule of the user form checked; their ids in row order.
+
+    Refusal: a Problem (422 invalid, 409 conflict, 403 escalation, 429 throttled) whose errors
+    carry the row index; nothing is written."""
+    if not rows:
+        return []
+    batch = UserBatch(tenant, actor, "create",
+                      [Row(i, data.model_dump(exclude_unset=True)) for i, data in enumerate(rows)])
+    await _write(db, batch)
+    return [r.id for r in batch.rows]
+
+
+async def update_users(db: AsyncSession, *, tenant: Tenant, changes: Sequence[UserChange],
+                       actor: Actor | None = None) -> list[int]:
+    """Change the fields sent of existing users, with the same rules as on creation; their ids
+    in row order. A user outside the actor's data scope is not found (404)."""
+    if not changes:
+        return []
+    users = await repo.by_ids(db, tenant.id, {c.user_id for c in changes}, actor)
+    missing = [FieldError("id", "not_found", "No such user.", i)
+               for i, c in enumerate(changes) if c.user_id not in users]
+    seen: dict[int, int] = {}
+    twice = []
+    for i, c in enumerate(changes):
+        if c.user_id in seen:
+            twice.append(FieldError("id", "duplicate_row",
+                                    f"Row {seen[c.user_id]} changes this user already.", i))
+        seen.setdefault(c.user_id, i)
+    if missing:
+        raise Problem(404, "Not found", "No such user.", missing, code="not_found")
+    if twice:
+        raise invalid(*twice)
+    batch = UserBatch(tenant, actor, "update", [
+        Row(i, c.data.model_dump(exclude_unset=True), _columns_of(users[c.user_id]),
+            tuple(users[c.user_id].role_list), id=c.user_id)
+        for i, c in enumerate(changes)])
+    await _write(db, batch)
+    return [r.id for r in batch.rows]
+
+
+def _unique_keys(row: Row, tenant_id: int) -> dict[str, str]:
+    """The unique values this row sets that differ from what the user has (kind -> value)."""
+    plan, before = row.plan, row.before or {}
+    cols = plan.columns
+    keys: dict[str, str] = {}
+    if cols.get("login") and cols["login"].lower() != (before.get("login") or "").lower():
+        keys["login"] = cols["login"].lower()
+    if cols.get("email") and cols["email"] != (before.get("email") or "").lower():
+        keys["email"] = cols["email"]
+    if cols.get("extension") and cols["extension"] != before.get("extension"):
+        keys["extension"] = cols["extension"]
+    if plan.pin is not None:
+        keys["pin"] = secrets.fingerprint("pin", f"{tenant_id}:{plan.pin}")
+    if plan.password is not None:
+        keys["password"] = secrets.fingerprint("password", f"{tenant_id}:{plan.password}")
+    return keys
+
+
+def _password_subject() -> str:
+    return throttle.subject("password_refused", context.actor.get())
+
+
+async def _write(db: AsyncSession, batch: UserBatch) -> None:
+    """The sequence of the module docstring, for one batch."""
+    steps = pipeline()
+    errors = _apply_rules(batch)                                      # 1. rules per row
+    for check in steps.checks:                                        # 2. policies
+        await check(db, batch)
+    valid = [r for r in batch.rows if not r.plan.errors]
+    await _refuse_if_throttled(db, valid)
+    keys = await _check_unique(db, batch, valid, errors)              # 3. look-ups
+    numbers_state = await _check_numbers(db, batch, valid, errors)
     errors.raise_if_any()
+    written = await _columns(batch, keys)                             # 4. hashing
+    if batch.action == "create":                                      # 5. one write per table
+        for row, user_id in zip(batch.rows, await repo.insert_users(db, written), strict=True):
+            row.id = row.after["id"] = user_id
+    else:
+        await repo.update_users(db, written)
+    await repo.replace_roles(
+        db, clear=[r.id for r in batch.rows if r.plan.roles_changed and not r.is_new],
+        rows=[{"user_id": r.id, "role": role, "tenant_id": batch.tenant.id}
+              for r in batch.rows if r.plan.roles_changed for role in r.plan.roles])
+    await _write_numbers(db, batch, numbers_state)
+    for step in steps.after_write:                                    # 6. what follows
+        await step(db, batch)
 
-    # Rules that need the database come after the shape of every field is right.
-    if presentation is not None and await numbers.by_number(db, tenant.id, presentation) is None:
-        errors.add("presentation_number", "presentation_not_owned",
-                   "The presentation number must be one of the tenant's numbers.")
-    did_row = None
-    current_did = None if is_new else await numbers.did_of(db, user.id)
-    if did is not None and (current_did is None or current_did.number != did):
-        did_row = await numbers.for_update(db, tenant.id, did)
-        if did_row is None:
-            errors.add("did", "number_not_in_pool",
+
+def _apply_rules(batch: UserBatch) -> RowErrors:
+    errors = RowErrors()
+    for row in batch.rows:
+        row.plan = rules.plan_user(row.sent, row.before, roles_before=row.roles_before,
+                                   region=batch.tenant.phone_region,
+                                   default_language=batch.tenant.default_language)
+        errors.extend(row.index, row.plan.errors)
+    return errors
+
+
+def _refusal_window() -> timedelta:
+    return timedelta(seconds=get_settings().password_refusal_window_s)
+
+
+async def _refuse_if_throttled(db: AsyncSession, rows: list[Row]) -> None:
+    """FCC-13: an actor whose passwords were refused too often waits, whatever the password."""
+    if any(r.plan.password is not None for r in rows):
+        wait = await throttle.wait(db, _password_subject(), clock.now(),
+                                   limit=get_settings().password_refusals,
+                                   length=_refusal_window())
+        if wait:
+            raise _too_many_refusals(wait)
+
+
+async def _check_unique(db: AsyncSession, batch: UserBatch, valid: list[Row],
+                        errors: RowErrors) -> dict[int, dict[str, str]]:
+    """Logins, e-mails, extensions, PINs and passwords: unique within the batch, then within
+    the tenant (one statement for the whole batch). The unique values of each row, by index."""
+    keys = {r.index: _unique_keys(r, batch.tenant.id) for r in valid}
+    first: dict[tuple[str, str], int] = {}
+    wanted: dict[str, set[str]] = {k: set() for k in ("login", "email", "extension", "pin",
+                                                       "password")}
+    for row in valid:
+        for kind, value in keys[row.index].items():
+            wanted[kind].add(value)
+            earlier = first.setdefault((kind, value), row.index)
+            if earlier == row.index:
+                continue
+            if kind == "password":
+                errors.add(row.index, *rules.PASSWORD_REFUSED)  # the caller's own batch: no oracle
+            else:
+                field_name, code, _ = rules.TAKEN[kind]
+                errors.add(row.index, field_name, code,
+                           f"Row {earlier} of this batch has this value already.", conflict=True)
+    await repo.lock_extensions(db, batch.tenant.id, wanted["extension"])
+    held = await repo.holders(db, batch.tenant.id, logins=wanted["login"],
+                              emails=wanted["email"], extensions=wanted["extension"],
+                              pins=wanted["pin"], passwords=wanted["password"])
+    holder: dict[tuple[str, str], set[int]] = {}  # user ids; 0: a station
+    for kind, value, user_id in held:
+        holder.setdefault((kind, value), set()).add(user_id)
+    refused_passwords = []
+    for row in valid:
+        for kind, value in keys[row.index].items():
+            if holder.get((kind, value), set()) - {row.id}:
+                if kind == "password":
+                    refused_passwords.append(row)
+                else:
+                    errors.add(row.index, *rules.TAKEN[kind], conflict=True)
+    if refused_passwords:
+        await _refuse_passwords(db, errors, refused_passwords)
+    return keys
+
+
+async def _columns(batch: UserBatch, keys: dict[int, dict[str, str]]) -> list[dict[str, Any]]:
+    """The rows to write: the plan of each, its secrets hashed (passwords in parallel worker
+    threads), every column for a new user, the changed ones (and the id) for an update."""
+    tenant = batch.tenant
+    hashed = iter(await secrets.hash_passwords([r.plan.password for r in batch.rows
+                                                if r.plan.password is not None]))
+    stamp = clock.now()
+    template = _new_row() | {"tenant_id": tenant.id, "created_at": stamp}
+    written = []
+    for row in batch.rows:
+        plan = row.plan
+        cols = dict(plan.columns)
+        if plan.pin is not None:
+            cols["pin_digest"] = keys[row.index]["pin"]
+        if plan.password is not None:
+            cols["password_hash"] = next(hashed)
+            cols["password_digest"] = keys[row.index]["password"]
+        if plan.sip_password is not None:
+            ext = cols.get("extension", (row.before or {}).get("extension"))
+            domain = tenant.sip_domain
+            cols["sip_ha1"] = secrets.sip_ha1(ext, domain, plan.sip_password)
+            cols["sip_ha1b"] = secrets.sip_ha1b(ext, domain, domain, plan.sip_password)
+        cols["updated_at"] = stamp
+        if row.is_new:
+            row.after = template | cols
+            written.append(row.after)
+        else:
+            row.after = {**row.before, **cols}
+            written.append({"id": row.id, **cols})
+    return written
+
+
+def _too_many_refusals(wait: int) -> Problem:
+    return Problem(429, "Too many attempts",
+                   "Too many passwords were refused; try again later.",
+                   headers={"Retry-After": str(wait)}, code="too_many_attempts")
+
+
+async def _refuse_passwords(db: AsyncSession, errors: RowErrors, rows: list[Row]) -> None:
+    """FCC-13 without an oracle: each refusal is counted against the actor (even though the
+    request is refused and rolled back), and a batch asking about more passwords than the
+    actor has left is refused whole, without saying which."""
+    settings = get_settings()
+    key, now, window = _password_subject(), clock.now(), _refusal_window()
+    left = await throttle.remaining(db, key, now, limit=settings.password_refusals,
+                                    length=window)
+    counted = min(len(rows), left)
+    events.record_even_if_refused(db, partial(throttle.count, key=key, now=now, length=window,
+                                              by=max(counted, 1)))
+    if len(rows) > left:
+        raise _too_many_refusals(int(window.total_seconds()))
+    for row in rows:
+        errors.add(row.index, *rules.PASSWORD_REFUSED)
+
+
+async def _check_numbers(db: AsyncSession, batch: UserBatch, valid: list[Row],
+                         errors: RowErrors) -> dict[int, Any]:
+    """DIDs (FCC-40: the tenant's, and free) and presentation numbers (FCC-46: the tenant's),
+    in one locked look-up; the numbers the changed users hold now, by user id."""
+    wanted = {r.plan.did for r in valid if r.plan.did not in (rules.KEEP, None)}
+    shown = {r.plan.presentation for r in valid if r.plan.presentation is not None}
+    holders_of = {r.id for r in valid if not r.is_new and r.plan.did is not rules.KEEP}
+    rows = await repo.numbers_for(db, batch.tenant.id, wanted | shown, holders_of)
+    by_number = {n.number: n for n in rows}
+    current = {n.assigned_user_id: n for n in rows if n.assigned_user_id in holders_of}
+    taken_by: dict[str, int] = {}
+    for row in valid:
+        plan = row.plan
+        if plan.presentation is not None and plan.presentation not in by_number:
+            errors.add(row.index, "presentation_number", "presentation_not_owned",
+                       "The presentation number must be one of the tenant's numbers.")
+        if plan.did in (rules.KEEP, None):
+            continue
+        mine = current.get(row.id)
+        if mine is not None and mine.number == plan.did:
+            continue
+        number = by_number.get(plan.did)
+        if number is None:
+            errors.add(row.index, "did", "number_not_in_pool",
                        "The DID must be one of the tenant's numbers (FCC-40).")
-    errors.raise_if_any()
-    if did_row is not None and did_row.assigned_user_id is not None:
-        raise conflict("did", "number_not_free", "This number is already assigned.")
+        elif number.assigned_user_id is not None or plan.did in taken_by:
+            errors.add(row.index, "did", "number_not_free", "This number is already assigned.",
+                       conflict=True)
+        taken_by.setdefault(plan.did, row.index)
+    return {"current": current, "by_number": by_number}
 
-    pin_digest = secrets.fingerprint("pin", f"{tenant.id}:{pin}") if pin is not None else None
-    password_digest = (secrets.fingerprint("password", f"{tenant.id}:{password}")
-                       if password is not None else None)
-    taken = await repo.taken_columns(db, tenant.id, None if is_new else user.id, {
-        "login": login if login and login != user.login else None,
-        "email": email if email and email != user.email else None,
-        "extension": extension if extension and extension != user.extension else None,
-        "pin_digest": pin_digest,
-        "password_digest": password_digest,
-    })
-    if "login" in taken:
-        raise conflict("login", "login_taken", "This login is already used.")
-    if "email" in taken:
-        raise conflict("email", "email_taken", "This e-mail is already used by another user.")
-    if "extension" in taken:
-        raise conflict("extension", "extension_taken",
-                       "This extension is already used in the tenant.")
-    if "pin_digest" in taken:
-        raise conflict("agent_pin", "pin_taken", "This agent PIN is already used in the tenant.")
-    if "password_digest" in taken:
-        # Generic on purpose: saying "another user has this password" would disclose it.
-        raise Problem(422, "Invalid input", "One or more fields are invalid.",
-                      [FieldError("password", "password_not_unique",
-                                        "Choose a different password.")],
-                      code="password_not_unique")
 
-    # --- write ---
-    for key in _PLAIN:
-        if key in values and values[key] is not None:
-            setattr(user, key, values[key])
-    for key in _CLEARABLE:
-        if key in values:
-            setattr(user, key, values[key])
-    if login:
-        user.login = login
-    if "email" in values:
-        user.email = email
-    if "mobile" in values:
-        user.mobile = mobile
-    if "external_number" in values:
-        user.external_number = external
-    if "presentation_number" in values:
-        user.presentation_number = presentation
-    if is_new and "language" not in values:
-        user.language = tenant.default_language
-    if roles is not None or is_new:
-        new_roles = rules.canonical_roles(effective_roles)
-        if (password is None and not is_new
-                and rules.role_change_needs_new_password(user.password_policy_len,
-                                                         effective_roles)):
-            user.password_must_change = True
-        user.roles = new_roles
-    if "agent_pin" in values:
-        user.pin_digest = pin_digest
-    if password is not None:
-        user.password_hash = await secrets.hash_password(password)
-        user.password_digest = password_digest
-        user.password_policy_len = rules.password_policy_len(password)
-        if "password_must_change" not in values:
-            user.password_must_change = False
-    if "extension" in values:
-        user.extension = extension
-        if extension is None:
-            user.sip_ha1 = user.sip_ha1b = None
-    if sip_password is not None and extension is not None:
-        domain = tenant.sip_domain
-        user.sip_ha1 = secrets.sip_ha1(extension, domain, sip_password)
-        user.sip_ha1b = secrets.sip_ha1b(extension, domain, domain, sip_password)
-    if inter is not None:
-        for channel in ("email", "sms", "chat"):
-            if inter.get(channel) is not None:
-                setattr(user, f"max_{channel}", inter[channel])
-        if inter.get("call_blocks_other") is not None:
-            user.call_blocks_other = inter["call_blocks_other"]
-    for key, entries in lists.items():
-        setattr(user, key, entries)
-    loc = values.get("emergency_location")
-    if loc is not None:
-        for part in ("region", "county", "commune"):
-            if part in loc:
-                setattr(user, f"emergency_{part}", loc[part] or None)
-    if contact is not None:
-        if "address" in contact:
-            user.contact_address = contact["address"] or None
-        if "phone" in contact:
-            user.contact_phone = contact_phone
+async def _write_numbers(db: AsyncSession, batch: UserBatch, numbers_state: dict) -> None:
+    """Give back the DIDs the rows leave, then assign the ones they take (two statements)."""
+    current, by_number = numbers_state["current"], numbers_state["by_number"]
+    moving = [r for r in batch.rows if r.plan.did is not rules.KEEP
+              and (current[r.id].number if r.id in current else None) != r.plan.did]
+    await repo.release_numbers(db, [current[r.id].id for r in moving if r.id in current])
+    await repo.assign_numbers(db, [(by_number[r.plan.did].id, r.id) for r in moving
+                                   if r.plan.did is not None])
 
-    if is_new:
-        db.add(user)
-    await db.flush()
-    if "did" in values:
-        if current_did is not None and (did is None or current_did.number != did):
-            current_did.assigned_user_id = None
-            await db.flush()
-        if did_row is not None:
-            did_row.assigned_user_id = user.id
-            await db.flush()
 
+# --- the single-row forms ---------------------------------------------------------------------
 
 async def create_user(db: AsyncSession, *, tenant: Tenant, data: UserCreate,
                       actor: Actor | None = None) -> User:
-    """Create a user with every rule of the user form checked."""
-    values = data.model_dump(exclude_unset=True)
-    user = User(tenant_id=tenant.id, roles="", login="")
-    if actor is not None:  # access control refuses escalation (no actor: CLI, system)
-        await events.emit(db, "user.authorizing", actor=actor, user=user, values=values,
-                          action="create")
-    await _apply(db, tenant=tenant, user=user, values=values, is_new=True)
-    await events.emit(db, "user.created", tenant=tenant, user=user)
-    return user
+    """Create one user: ``create_users`` with one row."""
+    try:
+        (user_id,) = await create_users(db, tenant=tenant, rows=[data], actor=actor)
+    except Problem as problem:
+        raise problem.without_rows() from None
+    return (await repo.by_ids(db, tenant.id, [user_id]))[user_id]
 
 
 async def update_user(db: AsyncSession, *, tenant: Tenant, user: User, data: UserWrite,
                       actor: Actor | None = None) -> User:
-    """Change the fields sent; the same rules as on creation."""
-    values = data.model_dump(exclude_unset=True)
-    if actor is not None:
-        await events.emit(db, "user.authorizing", actor=actor, user=user, values=values,
-                          action="update")
-    before = _snapshot(user)
-    await _apply(db, tenant=tenant, user=user, values=values, is_new=False)
-    await events.emit(db, "user.updated", tenant=tenant, user=user, before=before)
+    """Change the fields sent of one user: ``update_users`` with one row (``user`` is
+    refreshed)."""
+    try:
+        await update_users(db, tenant=tenant, changes=[UserChange(user.id, data)], actor=actor)
+    except Problem as problem:
+        raise problem.without_rows() from None
+    await repo.by_ids(db, tenant.id, [user.id])
     return user
 
 
 async def delete_user(db: AsyncSession, *, tenant: Tenant, user: User,
                       actor: Actor | None = None) -> None:
-    """Delete a user; its DID goes back to the pool, its files and registrations are removed."""
-    if actor is not None:
-        await events.emit(db, "user.authorizing", actor=actor, user=user, values={},
-                          action="delete")
-    before = _snapshot(user)
-    await events.emit(db, "user.deleting", tenant=tenant, user=user, before=before)
-    await db.delete(user)
-    await db.flush()
-    await events.emit(db, "user.deleted", tenant=tenant, user=user, before=before)
+    """Delete a user; its DID goes back to the pool, its files and registrations are removed,
+    and the audit log records what the database removes with it."""
+    steps = pipeline()
+    batch = UserBatch(tenant, actor, "delete",
+                      [Row(0, {}, _columns_of(user), tuple(user.role_list), id=user.id)])
+    try:
+        for step in steps.before_delete:
+            await step(db, batch)
+        await db.delete(user)
+        await db.flush()
+        for step in steps.after_delete:
+            await step(db, batch)
+    except Problem as problem:
+        raise problem.without_rows() from None
+
+
+async def users_by_ids(db: AsyncSession, *, tenant: Tenant, ids: Sequence[int]) -> list[User]:
+    """Users of the tenant in the order of ``ids`` (what a batch wrote)."""
+    found_users = await repo.by_ids(db, tenant.id, ids)
+    return [found_users[i] for i in ids]
+
+
+async def lock_extensions(db: AsyncSession, *, tenant_id: int, extensions: list[str]) -> None:
+    """For another domain writing into the extension namespace (stations, queue numbers):
+    wait for writers of the same extensions (FCC-42)."""
+    await repo.lock_extensions(db, tenant_id, extensions)
 
 
 async def get_user(db: AsyncSession, *, actor: Actor, user_id: int) -> User:
-    user = await repo.get(db, actor, user_id)
-    if user is None:
-        raise not_found("user")
-    return user
+    """The user, if the actor may see it (its data scope); otherwise 404."""
+    return found(await repo.get(db, actor, user_id), "user")
 
 
 async def list_users(db: AsyncSession, *, actor: Actor, filters: repo.UserFilters,
@@ -390,8 +551,7 @@ async def set_media(db: AsyncSession, *, user: User, kind: str, data: bytes) -> 
 
 
 async def clear_media(db: AsyncSession, *, user: User, kind: str) -> None:
-    if getattr(user, _MEDIA[kind]) is None:
-        raise not_found(kind)
+    found(getattr(user, _MEDIA[kind]), kind)
     setattr(user, _MEDIA[kind], None)
     await db.flush()
     path = media.media_path(get_settings().data_dir, user.tenant_id, user.id, kind)
@@ -410,13 +570,17 @@ def media_file(user: User, kind: str) -> tuple[Path, str]:
     return path, content_type
 
 
-async def _remove_media_dir(db: AsyncSession, *, tenant, user: User, before) -> None:
-    folder = media.media_path(get_settings().data_dir, user.tenant_id, user.id, "x").parent
+class RemoveMediaFolder:
+    """After a user is deleted, its uploads go too, once the deletion committed."""
 
-    async def _remove() -> None:
-        await anyio.to_thread.run_sync(lambda: shutil.rmtree(folder, ignore_errors=True))
+    async def __call__(self, db: AsyncSession, batch: UserBatch) -> None:
+        data_dir = get_settings().data_dir
+        folders = [media.media_path(data_dir, batch.tenant.id, row.id, "x").parent
+                   for row in batch.rows]
 
-    events.after_commit(db, _remove)
+        async def _remove() -> None:
+            for folder in folders:
+                await anyio.to_thread.run_sync(
+                    partial(shutil.rmtree, folder, ignore_errors=True))
 
-
-events.subscribe("user.deleted", _remove_media_dir)
+        events.after_commit(db, _remove)

@@ -132,9 +132,9 @@ async def users_bulk(panel: Annotated[Panel, Allowed("users.update")], request: 
     targets = [await users.get_user(panel.db, actor=panel.actor, user_id=i) for i in ids]
     if action in ("activate", "deactivate"):
         data = UserWrite(active=action == "activate")
-        for user in targets:
-            await users.update_user(panel.db, tenant=panel.tenant, user=user, data=data,
-                                    actor=panel.actor)
+        # one batch through the write path: the same rules, one statement per table
+        await users.update_users(panel.db, tenant=panel.tenant, actor=panel.actor,
+                                 changes=[users.UserChange(u.id, data) for u in targets])
     elif action == "add_group":
         if not panel.can("groups.manage"):
             raise Problem(403, "Forbidden", "", code="forbidden")
