@@ -100,8 +100,9 @@ def test_plural_choice_per_language():
 
 
 # the code is the second argument of FieldError(field, code, ...), errors.add(...), conflict(...)
-_CODE = re.compile(r'(?:FieldError|errors\.add|conflict)\(\s*(?:f?"[^"]*"|[\w.]+)\s*,\s*"(\w+)"'
-                   r'|code="(\w+)"')
+# (field, code, ...) or, for a batch's per-row errors, (row, field, code, ...)
+_CODE = re.compile(r'(?:FieldError|errors\.add|conflict)\(\s*(?:[\w.]+\s*,\s*f?"[^"]*"'
+                   r'|f?"[^"]*"|[\w.]+)\s*,\s*"(\w+)"|code="(\w+)"')
 
 
 def _service_codes() -> set[str]:

@@ -168,6 +168,9 @@ ERRORS: dict[str, str] = {
     "own_line_required": N_("Only a device with its own SIP line can be provisioned."),
     "invalid_sip_address": N_("Enter a SIP address such as 100@pbx.example."),
     "too_many_callbacks": N_("Too many call-back requests. Try again later."),
+    "duplicate_row": N_("This user is changed twice in one request."),
+    "invalid_teams_identity": N_("Enter the Teams identity as a user name such as ann@example.com."),
+    "teams_identity_required": N_("A Microsoft Teams user needs a Teams identity."),
 }
 
 
