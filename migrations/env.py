@@ -17,7 +17,7 @@ target_metadata = Base.metadata
 
 
 # Kamailio's own tables, created by migration 0003 from its stock schema; no model maps them.
-KAMAILIO_TABLES = {"version", "location", "location_attrs"}
+KAMAILIO_TABLES = {"version", "location", "location_attrs", "sip_subscriber"}
 
 
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:

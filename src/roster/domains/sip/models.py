@@ -1,7 +1,8 @@
 """Kamailio's side of the database, described for reading only.
 
 The registrar tables are created by migration 0003 in Kamailio's stock layout and are not ORM
-models of Roster: ``sip_subscriber`` is a view over users and tenants (Roster never writes it), and
+models of Roster: ``sip_subscriber`` is a view over users and tenants on SQLite and a table kept by
+triggers on PostgreSQL (migration 0006_sipaccounts; Roster's code never writes it), and
 ``location`` is written by Kamailio alone (Roster drops registrations through JSON-RPC, never with
 SQL, or Kamailio's memory and the table would disagree). They live in their own MetaData so
 Alembic's autogenerate does not try to manage them.
