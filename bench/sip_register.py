@@ -19,8 +19,8 @@ import csv
 import os
 import secrets
 import shutil
-import statistics
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
